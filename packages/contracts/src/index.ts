@@ -1,0 +1,3 @@
+export * from './events.js';
+export * from './problem.js';
+export * from './users.js';

@@ -1,0 +1,32 @@
+// The user as other services, the web app and tests see it.
+import { type Static, Type } from 'typebox';
+
+export const RoleSchema = Type.Union([
+  Type.Literal('USER'),
+  Type.Literal('ORGANIZER'),
+  Type.Literal('STAFF'),
+  Type.Literal('ADMIN'),
+]);
+
+export const UserView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  username: Type.String(),
+  email: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  phoneNumber: Type.Union([Type.String(), Type.Null()]),
+  locale: Type.String(),
+  roles: Type.Array(RoleSchema),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type UserView = Static<typeof UserView>;
+
+export const TokenPair = Type.Object({
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+  user: UserView,
+});
+export type TokenPair = Static<typeof TokenPair>;

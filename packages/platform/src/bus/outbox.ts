@@ -1,0 +1,207 @@
+// Transactional outbox: events are written in the same transaction as the state
+// change they announce, and a relay publishes them afterwards, marking each row
+// sent only once the transport has accepted it.
+import { sql } from 'drizzle-orm';
+import type pg from 'pg';
+import { newId } from '../clock.js';
+import type { Database, Executor } from '../database/pool.js';
+import type { Logger } from '../logger.js';
+import type { DomainEvent, EventTransport } from './types.js';
+
+export interface NewEvent<Payload = unknown> {
+  type: string;
+  key: string;
+  payload: Payload;
+  headers?: Record<string, string>;
+}
+
+/** Writes events into the service's outbox inside the caller's transaction. */
+export async function appendToOutbox(tx: Executor, schema: string, events: NewEvent[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const event of events) {
+    const id = newId();
+    ids.push(id);
+    await tx.execute(sql`
+      INSERT INTO ${sql.identifier(schema)}.outbox (id, topic, message_key, payload, headers)
+      VALUES (${id}, ${event.type}, ${event.key}, ${JSON.stringify(event.payload)}::jsonb,
+              ${JSON.stringify(event.headers ?? {})}::jsonb)`);
+  }
+  return ids;
+}
+
+type OutboxRow = {
+  id: string;
+  topic: string;
+  message_key: string;
+  payload: unknown;
+  headers: Record<string, string>;
+  created_at: Date;
+  attempts: number;
+};
+
+/** A Postgres array literal of ids (Drizzle would spread a JS array into a list of parameters). */
+const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
+
+export interface OutboxRelayOptions {
+  db: Database;
+  schema: string;
+  source: string;
+  transport: EventTransport;
+  logger: Logger;
+  /** Fallback polling period when no notification arrives. */
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** After this many failed attempts an event is parked (dead_at set) and reported. */
+  maxAttempts?: number;
+}
+
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private listener: pg.PoolClient | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private failing = false;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.listen();
+    this.schedule();
+    this.kick();
+  }
+
+  /** Publish pending events now (also called on NOTIFY from a committing transaction). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .then(() => {
+        if (this.failing) this.options.logger.info({ schema: this.options.schema }, 'outbox relay recovered');
+        this.failing = false;
+      })
+      .catch((error) => {
+        // Warn once per outage, not once per poll.
+        if (!this.failing)
+          this.options.logger.warn(
+            { err: error, schema: this.options.schema },
+            'outbox relay failing; will keep retrying',
+          );
+        this.failing = true;
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Publishes until nothing is pending. Exposed for tests and shutdown. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.publishBatch();
+      total += published;
+      if (published < (this.options.batchSize ?? 100)) return total;
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const { db, schema, transport, source } = this.options;
+    const batchSize = this.options.batchSize ?? 100;
+    const maxAttempts = this.options.maxAttempts ?? 10;
+    let failure: unknown;
+    const published = await db.transaction(async (tx) => {
+      // SKIP LOCKED lets several instances relay the same outbox without blocking each other.
+      const result = await tx.execute<OutboxRow>(sql`
+        SELECT id, topic, message_key, payload, headers, created_at, attempts
+        FROM ${sql.identifier(schema)}.outbox
+        WHERE published_at IS NULL AND dead_at IS NULL
+        ORDER BY id
+        LIMIT ${batchSize}
+        FOR UPDATE SKIP LOCKED`);
+      const rows = result.rows;
+      if (rows.length === 0) return 0;
+      const events: DomainEvent[] = rows.map((row) => ({
+        id: row.id,
+        type: row.topic,
+        key: row.message_key,
+        occurredAt: new Date(row.created_at).toISOString(),
+        source,
+        payload: row.payload,
+        headers: row.headers ?? {},
+      }));
+      try {
+        await transport.publish(events);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const ids = rows.map((row) => row.id);
+        await tx.execute(sql`
+          UPDATE ${sql.identifier(schema)}.outbox
+          SET attempts = attempts + 1, last_error = ${message},
+              dead_at = CASE WHEN attempts + 1 >= ${maxAttempts} THEN now() END
+          WHERE id = ANY(${uuidArray(ids)}::uuid[])`);
+        const parked = rows.filter((row) => row.attempts + 1 >= maxAttempts);
+        if (parked.length > 0) {
+          this.options.logger.error(
+            { ids: parked.map((row) => row.id), err: error },
+            'outbox events parked after repeated failures',
+          );
+        }
+        // Commit the attempt count, then report the failure outside the transaction.
+        failure = error;
+        return 0;
+      }
+      const ids = rows.map((row) => row.id);
+      await tx.execute(sql`
+        UPDATE ${sql.identifier(schema)}.outbox SET published_at = now() WHERE id = ANY(${uuidArray(ids)}::uuid[])`);
+      return rows.length;
+    });
+    if (failure !== undefined) throw failure;
+    return published;
+  }
+
+  private schedule(): void {
+    const period = this.options.pollIntervalMs ?? 1_000;
+    this.timer = setInterval(() => this.kick(), period);
+    this.timer.unref();
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      const client = await this.options.db.pool.connect();
+      this.listener = client;
+      client.on('notification', () => this.kick());
+      client.on('error', () => {
+        // The polling timer keeps events moving; try to listen again later.
+        this.listener = undefined;
+        client.release(true);
+        setTimeout(() => {
+          if (!this.stopped) void this.listen();
+        }, 2_000).unref();
+      });
+      await client.query(`LISTEN "${this.options.schema}_outbox"`);
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'outbox relay could not LISTEN; polling only');
+      if (!this.stopped) setTimeout(() => void this.listen(), 2_000).unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    if (this.listener) {
+      const listener = this.listener;
+      this.listener = undefined;
+      await listener.query(`UNLISTEN *`).catch(() => undefined);
+      listener.release();
+    }
+  }
+}

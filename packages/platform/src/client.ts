@@ -1,0 +1,172 @@
+// Typed HTTP client for service-to-service calls: undici with timeouts, retries with
+// backoff for idempotent calls only, a circuit breaker per upstream (opossum), and
+// propagation of the request id and the internal service token.
+import CircuitBreaker from 'opossum';
+import { Agent, request } from 'undici';
+import type { Identity, InternalTokens } from './auth.js';
+import { INTERNAL_TOKEN_HEADER } from './auth.js';
+import { AppError, ServiceUnavailableError } from './errors.js';
+
+export interface ServiceRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  /** Safe to repeat: GET, PUT, DELETE, or a POST carrying an idempotency key. */
+  idempotent?: boolean;
+  /** The end user on whose behalf the call is made. */
+  user?: Identity;
+  requestId?: string;
+  timeoutMs?: number;
+}
+
+export interface ServiceResponse<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+export interface ServiceClientOptions {
+  /** Name of the called service, for errors and metrics. */
+  target: string;
+  /** Name of the calling service, put in the internal token. */
+  caller: string;
+  urls: string[];
+  tokens: InternalTokens;
+  timeoutMs?: number;
+  retries?: number;
+  /** Failure percentage over the rolling window that opens the breaker. */
+  breakerErrorThresholdPercentage?: number;
+  breakerResetTimeoutMs?: number;
+}
+
+class UpstreamFailure extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
+export class ServiceClient {
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  private readonly breaker: CircuitBreaker<[ServiceRequest, string], ServiceResponse<unknown>>;
+  private next = 0;
+
+  constructor(private readonly options: ServiceClientOptions) {
+    if (options.urls.length === 0) throw new Error(`no URL configured for the ${options.target} service`);
+    this.breaker = new CircuitBreaker((call: ServiceRequest, url: string) => this.send(call, url), {
+      timeout: false, // undici enforces the timeout per attempt
+      errorThresholdPercentage: options.breakerErrorThresholdPercentage ?? 50,
+      resetTimeout: options.breakerResetTimeoutMs ?? 5_000,
+      rollingCountTimeout: 10_000,
+      volumeThreshold: 5,
+      // Answers the upstream gave on purpose (4xx) are not failures of the upstream.
+      errorFilter: (error: unknown) => !(error instanceof UpstreamFailure),
+    });
+  }
+
+  get breakerState(): 'closed' | 'open' | 'half-open' {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
+  }
+
+  async call<T>(call: ServiceRequest): Promise<ServiceResponse<T>> {
+    const idempotent =
+      call.idempotent ?? (call.method === 'GET' || call.method === 'PUT' || call.method === 'DELETE');
+    const attempts = 1 + (idempotent ? (this.options.retries ?? 2) : 0);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await new Promise((done) => setTimeout(done, 50 * 2 ** attempt + Math.random() * 50));
+      const url = this.pickUrl();
+      try {
+        return (await this.breaker.fire(call, url)) as ServiceResponse<T>;
+      } catch (error) {
+        if (error instanceof UpstreamFailure) {
+          return { status: error.status ?? 500, headers: {}, body: (error as unknown as { body: T }).body };
+        }
+        lastError = error;
+        if (this.breaker.opened) break;
+      }
+    }
+    if (this.breaker.opened) {
+      throw new ServiceUnavailableError(
+        `the ${this.options.target} service is unavailable (circuit open)`,
+        'upstream_unavailable',
+      );
+    }
+    throw new ServiceUnavailableError(
+      `the ${this.options.target} service did not answer: ${(lastError as Error)?.message ?? 'unknown error'}`,
+      'upstream_unavailable',
+    );
+  }
+
+  /** Like call(), but a non-2xx answer throws an AppError carrying the upstream's problem. */
+  async expectOk<T>(call: ServiceRequest): Promise<T> {
+    const response = await this.call<T>(call);
+    if (response.status >= 200 && response.status < 300) return response.body;
+    const problem = (response.body ?? {}) as { detail?: string; code?: string };
+    throw new AppError(
+      response.status >= 500 ? 502 : response.status,
+      problem.code ?? 'upstream_error',
+      problem.detail ?? `the ${this.options.target} service answered ${response.status}`,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.breaker.shutdown();
+    await this.agent.close();
+  }
+
+  private pickUrl(): string {
+    const url = this.options.urls[this.next % this.options.urls.length]!;
+    this.next++;
+    return url;
+  }
+
+  private async send(call: ServiceRequest, baseUrl: string): Promise<ServiceResponse<unknown>> {
+    const token = await this.options.tokens.issue(
+      call.user ? { service: this.options.caller, user: call.user } : { service: this.options.caller },
+    );
+    const url = new URL(call.path, `${baseUrl}/`);
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      [INTERNAL_TOKEN_HEADER]: token,
+      ...(call.requestId ? { 'x-request-id': call.requestId } : {}),
+      ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...call.headers,
+    };
+    const timeout = call.timeoutMs ?? this.options.timeoutMs ?? 5_000;
+    const response = await request(url, {
+      method: call.method,
+      headers,
+      body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
+      dispatcher: this.agent,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    const text = await response.body.text();
+    let body: unknown = text;
+    if (text && String(response.headers['content-type'] ?? '').includes('json')) body = JSON.parse(text);
+    if (text === '') body = undefined;
+    const result = { status: response.statusCode, headers: response.headers, body };
+    if (RETRYABLE_STATUSES.has(response.statusCode) || response.statusCode >= 500) {
+      throw new Error(`the ${this.options.target} service answered ${response.statusCode}`);
+    }
+    if (response.statusCode >= 400) {
+      const failure = new UpstreamFailure(
+        `the ${this.options.target} service answered ${response.statusCode}`,
+        response.statusCode,
+      );
+      (failure as unknown as { body: unknown }).body = body;
+      throw failure;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,200 @@
+// Platform configuration: read once from environment variables, validated, typed.
+// Every default makes embedded mode work with no configuration; a bad value stops
+// start-up with one line naming the variable and what it expects.
+
+export const SERVICE_NAMES = [
+  'gateway',
+  'user',
+  'event',
+  'ticket',
+  'order',
+  'payment',
+  'notification',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+const DEFAULT_PORTS: Record<ServiceName, number> = {
+  gateway: 8080,
+  user: 8081,
+  event: 8082,
+  ticket: 8083,
+  order: 8084,
+  payment: 8085,
+  notification: 8086,
+};
+
+export type Environment = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface PlatformConfig {
+  environment: Environment;
+  host: string;
+  dataDir: string;
+  /** When unset, the process starts an embedded PostgreSQL server under dataDir/pg. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  embeddedPostgresPort: number;
+  /** When unset, cache, rate limits and pub/sub live in memory. */
+  redisUrl: string | undefined;
+  /** When empty, events go through the in-process bus. */
+  kafkaBrokers: string[];
+  logLevel: LogLevel;
+  ports: Record<ServiceName, number>;
+  /** Base URLs of each service's instances, used by service clients and the gateway. */
+  serviceUrls: Record<ServiceName, string[]>;
+  /** Shared secret signing internal service tokens; generated on first start in development. */
+  internalTokenSecret: string | undefined;
+  admin: { username: string | undefined; email: string | undefined; password: string | undefined };
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Grace period for draining in-flight requests on shutdown. */
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    expectation: string,
+    received: string,
+  ) {
+    super(`Invalid configuration: ${variable} must be ${expectation} (got ${JSON.stringify(received)})`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+export function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+  }
+  return value;
+}
+
+export function readPort(env: Env, name: string, fallback: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65535) {
+    throw new ConfigError(name, 'a TCP port number from 1 to 65535 (or 0 for any free port)', raw);
+  }
+  return value;
+}
+
+export function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `one of ${choices.join(', ')}`, raw);
+  }
+  return raw as T;
+}
+
+export function readUrl(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, raw);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, raw);
+  }
+  return raw;
+}
+
+function readUrlList(env: Env, name: string, fallback: string[]): string[] {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  const urls = raw.split(',').map((part) => part.trim());
+  for (const url of urls) readUrl({ [name]: url }, name, ['http:', 'https:']);
+  return urls.map((url) => url.replace(/\/+$/, ''));
+}
+
+function readHostPortList(env: Env, name: string): string[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [];
+  const brokers = raw.split(',').map((part) => part.trim());
+  for (const broker of brokers) {
+    if (!/^[\w.-]+:\d{1,5}$/.test(broker))
+      throw new ConfigError(name, 'a comma-separated list of host:port', raw);
+  }
+  return brokers;
+}
+
+function readEmail(env: Env, name: string): string | undefined {
+  const raw = present(env, name);
+  if (raw !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw)) {
+    throw new ConfigError(name, 'an email address', raw);
+  }
+  return raw;
+}
+
+function readSecret(env: Env, name: string, minLength: number): string | undefined {
+  const raw = present(env, name);
+  if (raw !== undefined && raw.length < minLength) {
+    throw new ConfigError(name, `a secret of at least ${minLength} characters`, '<redacted>');
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): PlatformConfig {
+  const environment = readChoice<Environment>(
+    env,
+    'NODE_ENV',
+    ['development', 'test', 'production'],
+    'development',
+  );
+  const host = present(env, 'HOST') ?? '127.0.0.1';
+  const ports = {} as Record<ServiceName, number>;
+  const serviceUrls = {} as Record<ServiceName, string[]>;
+  for (const service of SERVICE_NAMES) {
+    const upper = service.toUpperCase();
+    ports[service] = readPort(env, `${upper}_PORT`, DEFAULT_PORTS[service]);
+    const localHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+    serviceUrls[service] = readUrlList(env, `${upper}_SERVICE_URL`, [
+      `http://${localHost}:${ports[service]}`,
+    ]);
+  }
+  const config: PlatformConfig = {
+    environment,
+    host,
+    dataDir: present(env, 'DATA_DIR') ?? './data',
+    databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    embeddedPostgresPort: readPort(env, 'EMBEDDED_POSTGRES_PORT', 54329),
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    kafkaBrokers: readHostPortList(env, 'KAFKA_BROKERS'),
+    logLevel: readChoice<LogLevel>(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      environment === 'test' ? 'warn' : 'info',
+    ),
+    ports,
+    serviceUrls,
+    internalTokenSecret: readSecret(env, 'INTERNAL_TOKEN_SECRET', 32),
+    admin: {
+      username: present(env, 'ADMIN_USERNAME'),
+      email: readEmail(env, 'ADMIN_EMAIL'),
+      password: readSecret(env, 'ADMIN_PASSWORD', 12),
+    },
+    accessTokenTtlSeconds: readInteger(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+    refreshTokenTtlSeconds: readInteger(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+    shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+  if (environment === 'production' && config.internalTokenSecret === undefined) {
+    throw new ConfigError('INTERNAL_TOKEN_SECRET', 'set in production (development secrets are refused)', '');
+  }
+  return config;
+}

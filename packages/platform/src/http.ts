@@ -1,0 +1,288 @@
+// The http kit: one factory building every service's Fastify app the same way —
+// TypeBox schemas, problem+json errors, request ids, pino, actuator health,
+// Prometheus metrics, an OpenAPI document, access rules checked on every route.
+import swagger from '@fastify/swagger';
+
+// Re-exported so services see swagger's schema fields (`hide`, `tags`) on their routes.
+export type { SwaggerOptions } from '@fastify/swagger';
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Identity, InternalClaims, InternalTokens, Role } from './auth.js';
+import { INTERNAL_TOKEN_HEADER } from './auth.js';
+import { newId } from './clock.js';
+import { isDatabaseUnavailable } from './database/pool.js';
+import { AppError, ForbiddenError, problem, UnauthorizedError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Who may call a route: anyone (still through the gateway), any signed-in user,
+ * users with one of the roles (and, with `services`, other services), or services only.
+ */
+export type Access = 'public' | 'authenticated' | 'internal' | { roles: Role[]; services?: boolean };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    /** The end user, when the internal token carries one. */
+    identity: Identity | undefined;
+    /** The calling service, from the internal token. */
+    caller: string | undefined;
+  }
+}
+
+export type HealthCheck = () => Promise<void>;
+
+export interface HttpAppOptions {
+  service: string;
+  version?: string;
+  description?: string;
+  logger: Logger;
+  tokens: InternalTokens;
+  /** Named dependency checks: `db`, `redis`, `kafka` → /actuator/health/<name>. */
+  healthChecks?: Record<string, HealthCheck>;
+  bodyLimitBytes?: number;
+  /** Whether /api routes require the internal token (false only for the gateway, the edge). */
+  requireInternalToken?: boolean;
+}
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+> & { metrics: Registry };
+
+function fieldOf(error: FastifyError): string | undefined {
+  const first = error.validation?.[0];
+  if (!first) return undefined;
+  const params = first.params as Record<string, unknown>;
+  const base = (first.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const child = (params.missingProperty ?? params.additionalProperty) as string | undefined;
+  const path = child ? (base ? `${base}.${child}` : child) : base;
+  return path || error.validationContext;
+}
+
+function validationDetail(error: FastifyError, field: string | undefined): string {
+  const first = error.validation?.[0];
+  const params = (first?.params ?? {}) as Record<string, unknown>;
+  if (first?.keyword === 'required') return `${field} is required`;
+  if (first?.keyword === 'additionalProperties') return `${field} is not an accepted field`;
+  if (first?.keyword === 'maxLength') return `${field} must be at most ${params.limit} characters`;
+  if (first?.keyword === 'minLength') return `${field} must be at least ${params.limit} characters`;
+  if (first?.keyword === 'format') return `${field} must be a valid ${params.format}`;
+  return `${field ?? error.validationContext} ${first?.message ?? 'is invalid'}`;
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  detail: string,
+  extras: Record<string, unknown> = {},
+) {
+  return reply
+    .status(status)
+    .type('application/problem+json')
+    .send(problem(status, code, detail, { instance: request.url, requestId: request.id, ...extras }));
+}
+
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ service: options.service }),
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : newId();
+    },
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ service: options.service });
+  collectDefaultMetrics({ register: metrics });
+  app.decorate('metrics', metrics);
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [metrics],
+  });
+  const requestErrors = new Counter({
+    name: 'http_server_errors_total',
+    help: 'Answers with a 5xx status',
+    labelNames: ['route'],
+    registers: [metrics],
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: `${options.service} service`,
+        version: options.version ?? '0.1.0',
+        description: options.description,
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+
+  app.decorateRequest('identity', undefined);
+  app.decorateRequest('caller', undefined);
+
+  // Every /api route must state who may call it; a route that forgets fails the start, not an audit.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && route.config?.access === undefined) {
+      throw new Error(`route ${route.method} ${route.url} does not declare its access (config.access)`);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const access = request.routeOptions.config?.access;
+    // actuator, metrics, docs and 404s need no token; the gateway (the edge) authorizes with its route table.
+    if (access === undefined || options.requireInternalToken === false) return;
+    const header = request.headers[INTERNAL_TOKEN_HEADER];
+    const claims: InternalClaims | undefined = await options.tokens.verify(
+      typeof header === 'string' ? header : undefined,
+    );
+    if (!claims)
+      throw new UnauthorizedError('a valid internal service token is required', 'internal_token_required');
+    request.caller = claims.service;
+    request.identity = claims.user;
+    checkAccess(access, request);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requestDuration.observe(
+      { method: request.method, route, status: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) requestErrors.inc({ route });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      const field = fieldOf(error);
+      return sendProblem(reply, request, 400, 'validation_failed', validationDetail(error, field), { field });
+    }
+    if (error instanceof AppError) {
+      if (!error.trusted || error.status >= 500) request.log.error({ err: error }, error.message);
+      if (error.status === 429 && typeof error.extras.retryAfterSeconds === 'number') {
+        reply.header('retry-after', String(error.extras.retryAfterSeconds));
+      }
+      return sendProblem(reply, request, error.status, error.code, error.message, error.extras);
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendProblem(
+        reply,
+        request,
+        503,
+        'database_unavailable',
+        'The database is unavailable; try again shortly',
+      );
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+      return sendProblem(reply, request, status, code, error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(
+      reply,
+      request,
+      500,
+      'internal_error',
+      'An unexpected error occurred; it has been logged',
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      404,
+      'route_not_found',
+      `No route for ${request.method} ${request.url.split('?')[0]}`,
+    ),
+  );
+
+  const checks = options.healthChecks ?? {};
+  const runCheck = async (check: HealthCheck) => {
+    try {
+      await Promise.race([
+        check(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('health check timed out')), 2_500).unref(),
+        ),
+      ]);
+      return { status: 'UP' as const };
+    } catch (error) {
+      return { status: 'DOWN' as const, error: (error as Error).message };
+    }
+  };
+  app.get('/actuator/health', { schema: { hide: true } }, async (_request, reply) => {
+    const components: Record<string, { status: 'UP' | 'DOWN'; error?: string }> = {};
+    await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => (components[name] = await runCheck(check))),
+    );
+    const up = Object.values(components).every((component) => component.status === 'UP');
+    return reply
+      .status(up ? 200 : 503)
+      .send({ status: up ? 'UP' : 'DOWN', service: options.service, components });
+  });
+  for (const [name, check] of Object.entries(checks)) {
+    app.get(`/actuator/health/${name}`, { schema: { hide: true } }, async (_request, reply) => {
+      const result = await runCheck(check);
+      return reply.status(result.status === 'UP' ? 200 : 503).send(result);
+    });
+  }
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}
+
+export function checkAccess(access: Access, request: FastifyRequest): void {
+  if (access === 'public') return;
+  if (access === 'internal') {
+    if (!request.caller || request.caller === 'gateway')
+      throw new ForbiddenError('only services may call this route');
+    return;
+  }
+  const fromService = request.caller !== undefined && request.caller !== 'gateway';
+  if (typeof access === 'object' && access.services && fromService && !request.identity) return;
+  if (!request.identity) throw new UnauthorizedError();
+  if (access === 'authenticated') return;
+  if (!access.roles.some((role) => request.identity!.roles.includes(role))) {
+    throw new ForbiddenError(`this needs one of the roles ${access.roles.join(', ')}`);
+  }
+}
+
+/** The identity of a route declared `authenticated` or with roles (the hook guarantees it). */
+export function requireIdentity(request: FastifyRequest): Identity {
+  if (!request.identity) throw new UnauthorizedError();
+  return request.identity;
+}

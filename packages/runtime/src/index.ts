@@ -1,0 +1,4 @@
+export { main } from './cli.js';
+export { createInfrastructure, type Infrastructure, StartupError } from './infrastructure.js';
+export { migrate, type Platform, type StartOptions, startPlatform } from './platform.js';
+export { SERVICES } from './services.js';

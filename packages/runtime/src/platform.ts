@@ -1,0 +1,209 @@
+// Starts services — all of them in one process (embedded), or some — on shared
+// infrastructure, and stops them in reverse order, draining requests first.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Clock,
+  createDatabase,
+  createLogger,
+  type Database,
+  type Logger,
+  loadConfig,
+  OutboxRelay,
+  type PlatformConfig,
+  type RunningService,
+  runMigrations,
+  ServiceClient,
+  type ServiceContext,
+  type ServiceModule,
+  type ServiceName,
+  systemClock,
+} from '@ticketing/platform';
+import { createInfrastructure, type Infrastructure } from './infrastructure.js';
+import { findService, SERVICES } from './services.js';
+
+export interface StartOptions {
+  /** Which services to run; all by default. */
+  services?: string[];
+  env?: Record<string, string | undefined>;
+  /** Seed demo data: 'first-start' (the default for the embedded mode), always, or never. */
+  seed?: 'first-start' | 'always' | 'never';
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface StartedService {
+  module: ServiceModule;
+  running: RunningService;
+  db: Database;
+  relay: OutboxRelay;
+  url: string;
+  context: ServiceContext;
+}
+
+export interface Platform {
+  config: PlatformConfig;
+  infrastructure: Infrastructure;
+  services: Map<ServiceName, StartedService>;
+  /** Base URL of a running service. */
+  url(service: ServiceName): string;
+  stop(): Promise<void>;
+}
+
+function selectServices(names: string[] | undefined): ServiceModule[] {
+  if (!names || names.length === 0) return SERVICES;
+  const wanted = new Set(names.map((name) => findService(name).name));
+  return SERVICES.filter((service) => wanted.has(service.name));
+}
+
+function makeContext(
+  config: PlatformConfig,
+  logger: Logger,
+  infrastructure: Infrastructure,
+  db: Database,
+  clock: Clock,
+  name: ServiceName,
+  clients: Map<string, ServiceClient>,
+): ServiceContext {
+  return {
+    config,
+    logger,
+    db,
+    cache: infrastructure.cache,
+    bus: infrastructure.bus,
+    tokens: infrastructure.tokens,
+    clock,
+    client(target) {
+      let client = clients.get(`${name}->${target}`);
+      if (!client) {
+        client = new ServiceClient({
+          target,
+          caller: name,
+          urls: config.serviceUrls[target],
+          tokens: infrastructure.tokens,
+        });
+        clients.set(`${name}->${target}`, client);
+      }
+      return client;
+    },
+  };
+}
+
+/** Applies every selected service's migrations and exits; what `ticketing migrate` runs. */
+export async function migrate(options: StartOptions = {}): Promise<void> {
+  const config = loadConfig({ ...process.env, ...options.env });
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const infrastructure = await createInfrastructure(config, logger);
+  try {
+    for (const module of selectServices(options.services)) {
+      const db = createDatabase({
+        url: infrastructure.databaseUrl,
+        poolSize: 2,
+        applicationName: `ticketing-migrate-${module.name}`,
+        logger,
+      });
+      try {
+        await runMigrations(db.pool, { schema: module.schema, directory: module.migrationsDir }, logger);
+      } finally {
+        await db.close();
+      }
+    }
+  } finally {
+    await infrastructure.close();
+  }
+}
+
+export async function startPlatform(options: StartOptions = {}): Promise<Platform> {
+  const config = loadConfig({ ...process.env, ...options.env });
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const infrastructure = await createInfrastructure(config, logger);
+  const started = new Map<ServiceName, StartedService>();
+  const clients = new Map<string, ServiceClient>();
+
+  const stop = async () => {
+    // Reverse order: the gateway stops taking requests first, then the services behind it.
+    for (const service of [...started.values()].reverse()) {
+      await service.running.app
+        .close()
+        .catch((error) => logger.warn({ err: error }, 'closing the app failed'));
+      await service.running
+        .stopWorkers?.()
+        .catch((error) => logger.warn({ err: error }, 'stopping workers failed'));
+      await service.relay.stop().catch(() => undefined);
+      await service.db.close().catch(() => undefined);
+    }
+    started.clear();
+    await Promise.allSettled([...clients.values()].map((client) => client.close()));
+    await infrastructure.close();
+  };
+
+  try {
+    for (const module of selectServices(options.services)) {
+      const db = createDatabase({
+        url: infrastructure.databaseUrl,
+        poolSize: config.databasePoolSize,
+        applicationName: `ticketing-${module.name}`,
+        logger,
+      });
+      try {
+        await runMigrations(db.pool, { schema: module.schema, directory: module.migrationsDir }, logger);
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
+      const context = makeContext(config, logger, infrastructure, db, clock, module.name, clients);
+      const running = await module.build(context);
+      const relay = new OutboxRelay({
+        db,
+        schema: module.schema,
+        source: module.name,
+        transport: infrastructure.bus,
+        logger,
+      });
+      started.set(module.name, { module, running, db, relay, url: '', context });
+      await running.app.listen({ port: config.ports[module.name], host: config.host });
+      const address = running.app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.ports[module.name];
+      const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      started.get(module.name)!.url = url;
+      // With port 0 (tests) the real port is known only now; later services call this one there.
+      if (config.ports[module.name] === 0) config.serviceUrls[module.name] = [url];
+      await relay.start();
+      await running.startWorkers?.();
+    }
+    await seedIfWanted(options.seed ?? 'first-start', config, infrastructure, started, logger);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+
+  return {
+    config,
+    infrastructure,
+    services: started,
+    url(service) {
+      const entry = started.get(service);
+      if (!entry) throw new Error(`the ${service} service is not running in this process`);
+      return entry.url;
+    },
+    stop,
+  };
+}
+
+async function seedIfWanted(
+  mode: 'first-start' | 'always' | 'never',
+  config: PlatformConfig,
+  infrastructure: Infrastructure,
+  started: Map<ServiceName, StartedService>,
+  logger: Logger,
+): Promise<void> {
+  if (mode === 'never') return;
+  const marker = join(config.dataDir, 'seeded');
+  if (mode === 'first-start' && (!infrastructure.embedded || existsSync(marker))) return;
+  for (const service of started.values()) await service.module.seed?.(service.context);
+  await mkdir(config.dataDir, { recursive: true });
+  await writeFile(marker, `${new Date().toISOString()}\n`);
+  logger.info('demo data seeded');
+}

@@ -1,0 +1,16 @@
+// Every service the platform has, in start order: the gateway last, once its upstreams listen.
+import { gatewayService } from '@ticketing/gateway-service';
+import type { ServiceModule, ServiceName } from '@ticketing/platform';
+import { userService } from '@ticketing/user-service';
+
+export const SERVICES: ServiceModule[] = [userService, gatewayService];
+
+export function findService(name: string): ServiceModule {
+  const service = SERVICES.find((candidate) => candidate.name === name);
+  if (!service) {
+    throw new Error(`unknown service "${name}"; this build has ${SERVICES.map((s) => s.name).join(', ')}`);
+  }
+  return service;
+}
+
+export const serviceNames = (): ServiceName[] => SERVICES.map((service) => service.name);

@@ -1,0 +1,159 @@
+// The user service's SQL, and only SQL. Every function takes a database or a transaction first.
+import type { Executor } from '@ticketing/platform';
+import { and, desc, eq, ilike, isNull, lt, or, sql } from 'drizzle-orm';
+import { type RefreshTokenRow, refreshTokens, signingKeys, type UserRow, users } from './tables.js';
+
+export type NewUser = Omit<UserRow, 'status' | 'passwordChangedAt' | 'updatedAt'>;
+
+export async function insertUser(tx: Executor, user: NewUser): Promise<UserRow> {
+  const [row] = await tx
+    .insert(users)
+    .values({ ...user, status: 'ACTIVE', passwordChangedAt: user.createdAt, updatedAt: user.createdAt })
+    .returning();
+  return row!;
+}
+
+export async function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+/** Finds by username or email, case-insensitively. */
+export async function findUserByLogin(
+  db: Executor,
+  login: { username?: string; email?: string },
+): Promise<UserRow | undefined> {
+  const condition = login.username
+    ? sql`lower(${users.username}) = lower(${login.username})`
+    : sql`lower(${users.email}) = lower(${login.email ?? ''})`;
+  const [row] = await db.select().from(users).where(condition);
+  return row;
+}
+
+export async function emailBelongsToAnother(db: Executor, email: string, userId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(sql`lower(${users.email}) = lower(${email})`, sql`${users.id} <> ${userId}`));
+  return rows.length > 0;
+}
+
+export async function updateUser(
+  tx: Executor,
+  id: string,
+  changes: Partial<
+    Pick<
+      UserRow,
+      | 'email'
+      | 'firstName'
+      | 'lastName'
+      | 'phoneNumber'
+      | 'locale'
+      | 'roles'
+      | 'passwordHash'
+      | 'passwordChangedAt'
+    >
+  >,
+  now: Date,
+): Promise<UserRow | undefined> {
+  const [row] = await tx
+    .update(users)
+    .set({ ...changes, updatedAt: now })
+    .where(eq(users.id, id))
+    .returning();
+  return row;
+}
+
+export async function anyAdminExists(db: Executor): Promise<boolean> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`'ADMIN' = ANY(${users.roles})`)
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** Newest first, keyset-paginated on the (time-ordered UUIDv7) id. */
+export async function searchUsers(
+  db: Executor,
+  filter: { query?: string; role?: string; before?: string; limit: number },
+): Promise<UserRow[]> {
+  const conditions = [];
+  if (filter.query) {
+    const pattern = `%${filter.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(
+      or(
+        ilike(users.username, pattern),
+        ilike(users.email, pattern),
+        ilike(users.firstName, pattern),
+        ilike(users.lastName, pattern),
+      ),
+    );
+  }
+  if (filter.role) conditions.push(sql`${filter.role} = ANY(${users.roles})`);
+  if (filter.before) conditions.push(lt(users.id, filter.before));
+  return db
+    .select()
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(desc(users.id))
+    .limit(filter.limit);
+}
+
+export async function insertRefreshToken(
+  tx: Executor,
+  token: typeof refreshTokens.$inferInsert,
+): Promise<void> {
+  await tx.insert(refreshTokens).values(token);
+}
+
+/** Locks the token's row so two refreshes racing with one token cannot both rotate it. */
+export async function lockRefreshTokenByHash(
+  tx: Executor,
+  tokenHash: Buffer,
+): Promise<RefreshTokenRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(refreshTokens)
+    .where(eq(refreshTokens.tokenHash, tokenHash))
+    .for('update');
+  return row;
+}
+
+export async function markRefreshTokenUsed(tx: Executor, id: string, now: Date): Promise<void> {
+  await tx.update(refreshTokens).set({ usedAt: now }).where(eq(refreshTokens.id, id));
+}
+
+export async function revokeRefreshTokenFamily(tx: Executor, familyId: string, now: Date): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function revokeAllRefreshTokensOfUser(tx: Executor, userId: string, now: Date): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function lockSigningKeys(tx: Executor): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('users:signing-keys'))`);
+}
+
+export async function findPublishedSigningKeys(db: Executor, retiredAfter: Date) {
+  return db
+    .select()
+    .from(signingKeys)
+    .where(or(isNull(signingKeys.retiredAt), sql`${signingKeys.retiredAt} > ${retiredAfter}`))
+    .orderBy(desc(signingKeys.createdAt));
+}
+
+export async function insertSigningKey(tx: Executor, key: typeof signingKeys.$inferInsert): Promise<void> {
+  await tx.insert(signingKeys).values(key);
+}
+
+export async function lockFirstAdminBootstrap(tx: Executor): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('users:first-admin'))`);
+}

@@ -1,0 +1,132 @@
+// Sessions: login, refresh-token rotation with reuse detection, logout.
+import { createHash, randomBytes } from 'node:crypto';
+import type { TokenPair } from '@ticketing/contracts';
+import {
+  type CacheStore,
+  type Clock,
+  type Database,
+  type Executor,
+  newId,
+  type Role,
+  ValidationError,
+} from '@ticketing/platform';
+import { toUserView } from './accounts.js';
+import { InvalidCredentialsError, InvalidRefreshTokenError } from './errors.js';
+import { verifyAgainstDummy, verifyPassword } from './passwords.js';
+import * as repository from './repository.js';
+import type { LoginBody } from './schema.js';
+import type { AccessTokenSigner } from './signing-keys.js';
+import type { UserRow } from './tables.js';
+
+export interface SessionDeps {
+  db: Database;
+  clock: Clock;
+  signer: AccessTokenSigner;
+  cache: CacheStore;
+  refreshTokenTtlSeconds: number;
+}
+
+export interface ClientInfo {
+  userAgent?: string;
+  ipAddress?: string;
+}
+
+/** Key under which the gateway looks up revoked access-token ids. */
+export const revokedAccessTokenKey = (tokenId: string) => `revoked-access-token:${tokenId}`;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest();
+
+async function issueTokens(
+  deps: SessionDeps,
+  tx: Executor,
+  user: UserRow,
+  familyId: string,
+  client: ClientInfo,
+): Promise<TokenPair> {
+  const now = deps.clock.now();
+  const refreshToken = randomBytes(32).toString('base64url');
+  await repository.insertRefreshToken(tx, {
+    id: newId(),
+    familyId,
+    userId: user.id,
+    tokenHash: hashToken(refreshToken),
+    expiresAt: new Date(now.getTime() + deps.refreshTokenTtlSeconds * 1000),
+    createdAt: now,
+    userAgent: client.userAgent?.slice(0, 300) ?? null,
+    ipAddress: client.ipAddress ?? null,
+  });
+  const access = await deps.signer.sign({
+    id: user.id,
+    username: user.username,
+    roles: user.roles as Role[],
+  });
+  return {
+    accessToken: access.token,
+    refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: access.expiresIn,
+    user: toUserView(user),
+  };
+}
+
+export async function login(deps: SessionDeps, body: LoginBody, client: ClientInfo): Promise<TokenPair> {
+  const identifier = body.username ?? body.email;
+  if (!identifier) throw new ValidationError('username', 'username or email is required');
+  if (body.username && body.email)
+    throw new ValidationError('email', 'send either username or email, not both');
+  const lookup = identifier.includes('@') ? { email: identifier } : { username: identifier };
+  const user = await repository.findUserByLogin(deps.db.orm, lookup);
+  // An unknown user costs the same argon2 work as a wrong password: no enumeration by timing.
+  const valid = user
+    ? await verifyPassword(user.passwordHash, body.password)
+    : await verifyAgainstDummy(body.password);
+  if (!user || !valid || user.status !== 'ACTIVE') throw new InvalidCredentialsError();
+  return deps.db.transaction((tx) => issueTokens(deps, tx, user, newId(), client));
+}
+
+export async function refresh(
+  deps: SessionDeps,
+  refreshToken: string,
+  client: ClientInfo,
+): Promise<TokenPair> {
+  type Outcome =
+    | { ok: true; tokens: TokenPair }
+    | { ok: false; error: 'unknown' | 'expired' | 'revoked' | 'reused' };
+  const outcome = await deps.db.transaction(async (tx): Promise<Outcome> => {
+    const now = deps.clock.now();
+    const stored = await repository.lockRefreshTokenByHash(tx, hashToken(refreshToken));
+    if (!stored) return { ok: false, error: 'unknown' };
+    if (stored.revokedAt) return { ok: false, error: 'revoked' };
+    if (stored.usedAt) {
+      // A rotated token came back: someone holds a copy. End the whole family (committed).
+      await repository.revokeRefreshTokenFamily(tx, stored.familyId, now);
+      return { ok: false, error: 'reused' };
+    }
+    if (stored.expiresAt <= now) return { ok: false, error: 'expired' };
+    const user = await repository.findUserById(tx, stored.userId);
+    if (!user || user.status !== 'ACTIVE') return { ok: false, error: 'revoked' };
+    await repository.markRefreshTokenUsed(tx, stored.id, now);
+    return { ok: true, tokens: await issueTokens(deps, tx, user, stored.familyId, client) };
+  });
+  if (!outcome.ok) throw new InvalidRefreshTokenError(outcome.error);
+  return outcome.tokens;
+}
+
+/**
+ * Ends the login the refresh token belongs to. When the caller also presented its
+ * access token, that token is revoked in the shared cache until it would have expired.
+ */
+export async function logout(
+  deps: SessionDeps,
+  refreshToken: string,
+  accessToken: { tokenId?: string } | undefined,
+  accessTokenTtlSeconds: number,
+): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const stored = await repository.lockRefreshTokenByHash(tx, hashToken(refreshToken));
+    if (stored) await repository.revokeRefreshTokenFamily(tx, stored.familyId, deps.clock.now());
+  });
+  if (accessToken?.tokenId) {
+    await deps.cache.set(revokedAccessTokenKey(accessToken.tokenId), '1', accessTokenTtlSeconds * 1000);
+  }
+}

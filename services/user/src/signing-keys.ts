@@ -1,0 +1,77 @@
+// Access tokens: EdDSA (Ed25519) JWTs signed with a key kept in the database, so
+// every instance signs with the same key and the JWKS lists it for the gateway.
+import { randomUUID } from 'node:crypto';
+import type { Clock, Database, Role } from '@ticketing/platform';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import { findPublishedSigningKeys, insertSigningKey, lockSigningKeys } from './repository.js';
+
+export const ACCESS_TOKEN_ISSUER = 'ticketing-user-service';
+export const ACCESS_TOKEN_AUDIENCE = 'ticketing';
+const ALGORITHM = 'EdDSA';
+
+export interface AccessTokenSubject {
+  id: string;
+  username: string;
+  roles: Role[];
+}
+
+export class AccessTokenSigner {
+  private signingKey: { kid: string; key: Awaited<ReturnType<typeof importJWK>> } | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** Loads the active key, creating one on first start (once, even with several instances). */
+  async load(): Promise<void> {
+    const active = await this.db.transaction(async (tx) => {
+      await lockSigningKeys(tx);
+      const keys = await findPublishedSigningKeys(tx, this.clock.now());
+      const current = keys.find((key) => key.retiredAt === null);
+      if (current) return current;
+      const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, {
+        crv: 'Ed25519',
+        extractable: true,
+      });
+      const kid = randomUUID();
+      const row = {
+        kid,
+        algorithm: ALGORITHM,
+        publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' },
+        privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM },
+        createdAt: this.clock.now(),
+        retiredAt: null,
+      };
+      await insertSigningKey(tx, row);
+      return row;
+    });
+    this.signingKey = { kid: active.kid, key: await importJWK(active.privateJwk as JWK, ALGORITHM) };
+  }
+
+  async sign(subject: AccessTokenSubject): Promise<{ token: string; tokenId: string; expiresIn: number }> {
+    if (!this.signingKey) await this.load();
+    const tokenId = randomUUID();
+    const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
+    const token = await new SignJWT({ roles: subject.roles, username: subject.username })
+      .setProtectedHeader({ alg: ALGORITHM, kid: this.signingKey!.kid, typ: 'JWT' })
+      .setIssuer(ACCESS_TOKEN_ISSUER)
+      .setAudience(ACCESS_TOKEN_AUDIENCE)
+      .setSubject(subject.id)
+      .setJti(tokenId)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + this.ttlSeconds)
+      .sign(this.signingKey!.key);
+    return { token, tokenId, expiresIn: this.ttlSeconds };
+  }
+
+  /** The public keys for verification: the active one and those retired less than a day ago. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const keys = await findPublishedSigningKeys(
+      this.db.orm,
+      new Date(this.clock.now().getTime() - 86_400_000),
+    );
+    return { keys: keys.map((key) => key.publicJwk as JWK) };
+  }
+}

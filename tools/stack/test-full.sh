@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Entry point of `npm run test:full`: bring up the real backing services,
+# run the full vitest suite against them, and always tear them down again.
+#
+#   tools/stack/test-full.sh [vitest args...]
+#
+# Exits with vitest's exit code (or the failing `up`'s code).
+set -euo pipefail
+
+STACK_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$STACK_SCRIPTS_DIR/../.." && pwd)"
+
+# Components to bring up, in order; each is tools/stack/<name>.sh with the
+# same `up|down|status` interface. They are torn down in reverse order.
+# Add e.g. "kafka" or "chromium" here once their scripts exist.
+COMPONENTS="postgres redis"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+
+STARTED=()
+
+stack_teardown() {
+  local rc=$?
+  trap - EXIT
+  set +e
+  local i name
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+    name="${STARTED[i]}"
+    "$STACK_SCRIPTS_DIR/$name.sh" down || log "warning: '$name.sh down' failed"
+  done
+  exit "$rc"
+}
+trap stack_teardown EXIT
+# Turn signals into a normal exit so the EXIT trap runs.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for name in $COMPONENTS; do
+  [[ -x "$STACK_SCRIPTS_DIR/$name.sh" ]] || { log "no such component script: $STACK_SCRIPTS_DIR/$name.sh"; exit 1; }
+  # Register before `up` so a half-started component is torn down too.
+  STARTED+=("$name")
+  "$STACK_SCRIPTS_DIR/$name.sh" up >/dev/null
+done
+
+# shellcheck source=tools/stack/env.sh
+. "$STACK_SCRIPTS_DIR/env.sh"
+export TEST_FULL=1
+
+cd "$REPO_ROOT"
+log "running: npx vitest run $*"
+rc=0
+npx vitest run "$@" || rc=$?
+log "tests finished with exit code $rc"
+exit "$rc"
