@@ -14,7 +14,8 @@ export async function call<T = any>(
   options: { body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined || options.rawBody !== undefined) headers['content-type'] ??= 'application/json';
+  if (options.body !== undefined || options.rawBody !== undefined)
+    headers['content-type'] ??= 'application/json';
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const response = await request(`${baseUrl}${path}`, {
     method: method as 'GET',

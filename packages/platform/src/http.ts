@@ -7,6 +7,8 @@ import swagger from '@fastify/swagger';
 export type { SwaggerOptions } from '@fastify/swagger';
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -63,6 +65,8 @@ export type HttpApp = FastifyInstance<
   TypeBoxTypeProvider
 > & { metrics: Registry };
 
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
+
 function fieldOf(error: FastifyError): string | undefined {
   const first = error.validation?.[0];
   if (!first) return undefined;
@@ -112,6 +116,15 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+
+  // Bodies are validated strictly (a number is not a name); query strings and path
+  // parameters arrive as text, so there numbers and booleans are coerced.
+  const ajvOptions: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false };
+  const bodyValidator = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
+  const textValidator = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyValidator : textValidator).compile(schema as object),
+  );
 
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: options.service });
