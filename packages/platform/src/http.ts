@@ -65,7 +65,9 @@ export type HttpApp = FastifyInstance<
   TypeBoxTypeProvider
 > & { metrics: Registry };
 
-const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (
+  ajv: Ajv,
+) => Ajv;
 
 function fieldOf(error: FastifyError): string | undefined {
   const first = error.validation?.[0];
@@ -119,7 +121,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   // Bodies are validated strictly (a number is not a name); query strings and path
   // parameters arrive as text, so there numbers and booleans are coerced.
-  const ajvOptions: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false };
+  const ajvOptions: AjvOptions = {
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: false,
+    strict: false,
+  };
   const bodyValidator = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
   const textValidator = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -182,6 +189,18 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     request.caller = claims.service;
     request.identity = claims.user;
     checkAccess(access, request);
+  });
+
+  // Node keeps a connection alive after its answer even while the server closes, so a request
+  // in flight at close() would hold the close for the whole keep-alive timeout (72 s).
+  // Answers sent during the close therefore end their connection.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
 
   app.addHook('onResponse', async (request, reply) => {

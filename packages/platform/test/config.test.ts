@@ -17,7 +17,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ USER_PORT: 'abc' })).toThrowError(
       'Invalid configuration: USER_PORT must be a TCP port number from 1 to 65535 (or 0 for any free port) (got "abc")',
     );
-    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrowError(/DATABASE_URL must be a URL starting with postgres:/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrowError(
+      /DATABASE_URL must be a URL starting with postgres:/,
+    );
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrowError(/LOG_LEVEL must be one of fatal, error/);
     expect(() => loadConfig({ ADMIN_EMAIL: 'nope' })).toThrowError(ConfigError);
     expect(() => loadConfig({ KAFKA_BROKERS: 'a:1,b' })).toThrowError(/KAFKA_BROKERS/);

@@ -1,8 +1,13 @@
-// Password policy and hashing (argon2id with OWASP's recommended parameters).
-import argon2 from 'argon2';
+// Password policy and hashing (argon2id with OWASP's recommended parameters, via
+// @node-rs/argon2: prebuilt per platform, no install script; see docs/adr/0001).
+import { hash, verify } from '@node-rs/argon2';
+
+// Algorithm.Argon2id of @node-rs/argon2 (an ambient const enum, so spelled out here).
+const ARGON2ID = 2;
+
 import { WeakPasswordError } from './errors.js';
 
-const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const HASH_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 // The most common passwords that would pass the length and character rules.
 const COMMON = new Set([
@@ -52,12 +57,12 @@ export function checkPasswordPolicy(field: string, password: string, personal: s
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, HASH_OPTIONS);
+  return hash(password, HASH_OPTIONS);
 }
 
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await verify(passwordHash, password);
   } catch {
     return false;
   }

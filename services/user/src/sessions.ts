@@ -104,7 +104,7 @@ export async function refresh(
     }
     if (stored.expiresAt <= now) return { ok: false, error: 'expired' };
     const user = await repository.findUserById(tx, stored.userId);
-    if (!user || user.status !== 'ACTIVE') return { ok: false, error: 'revoked' };
+    if (user?.status !== 'ACTIVE') return { ok: false, error: 'revoked' };
     await repository.markRefreshTokenUsed(tx, stored.id, now);
     return { ok: true, tokens: await issueTokens(deps, tx, user, stored.familyId, client) };
   });
