@@ -48,13 +48,20 @@ function rethrowDuplicate(error: unknown): never {
   throw error;
 }
 
-async function createAccount(tx: Executor, input: RegisterBody, roles: Role[], now: Date): Promise<UserRow> {
+/** Inserts the account and its user-registered event; the password is hashed before, outside the transaction. */
+async function createAccount(
+  tx: Executor,
+  input: Omit<RegisterBody, 'password'>,
+  passwordHash: string,
+  roles: Role[],
+  now: Date,
+): Promise<UserRow> {
   const user = await repository
     .insertUser(tx, {
       id: newId(),
       username: input.username,
       email: input.email,
-      passwordHash: await hashPassword(input.password),
+      passwordHash,
       firstName: input.firstName.trim(),
       lastName: input.lastName.trim(),
       phoneNumber: input.phoneNumber ?? null,
@@ -83,7 +90,10 @@ export async function registerUser(deps: AccountDeps, input: RegisterBody): Prom
     throw new DuplicateAccountError('username');
   if (await repository.findUserByLogin(deps.db.orm, { email: input.email }))
     throw new DuplicateAccountError('email');
-  const user = await deps.db.transaction((tx) => createAccount(tx, input, ['USER'], deps.clock.now()));
+  const passwordHash = await hashPassword(input.password);
+  const user = await deps.db.transaction((tx) =>
+    createAccount(tx, input, passwordHash, ['USER'], deps.clock.now()),
+  );
   return toUserView(user);
 }
 
@@ -179,21 +189,23 @@ export async function ensureFirstAdmin(
   deps: AccountDeps,
   settings: FirstAdminSettings,
 ): Promise<{ username: string; generatedPassword?: string } | undefined> {
+  if (await repository.anyAdminExists(deps.db.orm)) return undefined;
+  const generated =
+    settings.password === undefined ? `${randomBytes(12).toString('base64url')}7!` : undefined;
+  const password = settings.password ?? generated!;
+  checkPasswordPolicy('ADMIN_PASSWORD', password, []);
+  const passwordHash = await hashPassword(password);
+  const username = settings.username ?? 'admin';
+  const profile = {
+    username,
+    email: settings.email ?? 'admin@ticketing.local',
+    firstName: 'Platform',
+    lastName: 'Administrator',
+  };
   return deps.db.transaction(async (tx) => {
     await repository.lockFirstAdminBootstrap(tx);
     if (await repository.anyAdminExists(tx)) return undefined;
-    const generated =
-      settings.password === undefined ? `${randomBytes(12).toString('base64url')}7!` : undefined;
-    const username = settings.username ?? 'admin';
-    const input = {
-      username,
-      email: settings.email ?? 'admin@ticketing.local',
-      password: settings.password ?? generated!,
-      firstName: 'Platform',
-      lastName: 'Administrator',
-    };
-    checkPasswordPolicy('ADMIN_PASSWORD', input.password, []);
-    await createAccount(tx, input, ['ADMIN', 'USER'], deps.clock.now());
+    await createAccount(tx, profile, passwordHash, ['ADMIN', 'USER'], deps.clock.now());
     return generated ? { username, generatedPassword: generated } : { username };
   });
 }

@@ -38,6 +38,12 @@ export function createDatabase(options: DatabaseOptions): Database {
   // An idle client whose server went away emits 'error'; without a listener that
   // would crash the process. The pool replaces the client on the next checkout.
   pool.on('error', (error) => options.logger.warn({ err: error }, 'idle database connection lost'));
+  // A checked-out client between queries (inside a transaction, or LISTENing) emits
+  // 'error' when the server goes away; unheard, that would crash the process. The
+  // failed statement still rejects and the pool discards the client on release.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.logger.warn({ err: error }, 'database connection lost'));
+  });
   const orm = drizzle({ client: pool });
   let closed = false;
   return {
