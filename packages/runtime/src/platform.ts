@@ -59,6 +59,7 @@ function selectServices(names: string[] | undefined): ServiceModule[] {
 
 function makeContext(
   config: PlatformConfig,
+  env: Record<string, string | undefined>,
   logger: Logger,
   infrastructure: Infrastructure,
   db: Database,
@@ -68,6 +69,7 @@ function makeContext(
 ): ServiceContext {
   return {
     config,
+    env,
     logger,
     db,
     cache: infrastructure.cache,
@@ -115,7 +117,8 @@ export async function migrate(options: StartOptions = {}): Promise<void> {
 }
 
 export async function startPlatform(options: StartOptions = {}): Promise<Platform> {
-  const config = loadConfig({ ...process.env, ...options.env });
+  const env = { ...process.env, ...options.env };
+  const config = loadConfig(env);
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const infrastructure = await createInfrastructure(config, logger);
@@ -153,7 +156,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
         await db.close();
         throw error;
       }
-      const context = makeContext(config, logger, infrastructure, db, clock, module.name, clients);
+      const context = makeContext(config, env, logger, infrastructure, db, clock, module.name, clients);
       const running = await module.build(context);
       const relay = new OutboxRelay({
         db,

@@ -1,0 +1,10 @@
+// The event service as the runtime sees it.
+import { fileURLToPath } from 'node:url';
+import { createServiceApp, type ServiceModule } from '@ticketing/platform';
+
+export const eventService: ServiceModule = {
+  name: 'event',
+  schema: 'events',
+  migrationsDir: fileURLToPath(new URL('../migrations/', import.meta.url)),
+  build: async (context) => ({ app: await createServiceApp(context, 'event') }),
+};

@@ -1,0 +1,10 @@
+// The ticket service as the runtime sees it.
+import { fileURLToPath } from 'node:url';
+import { createServiceApp, type ServiceModule } from '@ticketing/platform';
+
+export const ticketService: ServiceModule = {
+  name: 'ticket',
+  schema: 'tickets',
+  migrationsDir: fileURLToPath(new URL('../migrations/', import.meta.url)),
+  build: async (context) => ({ app: await createServiceApp(context, 'ticket') }),
+};
