@@ -12,6 +12,8 @@ import type { Logger } from './logger.js';
 
 export interface ServiceContext {
   config: PlatformConfig;
+  /** The environment the config was read from, for a service's own settings (see its config.ts). */
+  env?: Record<string, string | undefined>;
   logger: Logger;
   /** A pool on the service's own database (every service owns a schema). */
   db: Database;
