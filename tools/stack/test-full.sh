@@ -17,6 +17,14 @@ COMPONENTS="postgres redis"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
+# One full run at a time per machine: the servers use fixed ports, so a second run
+# waits here instead of tearing down the first one's servers.
+exec 9>"${STACK_LOCK:-/tmp/ticketing-stack.lock}"
+if ! flock -n 9; then
+  log "another test:full run holds the stack; waiting for it"
+  flock 9
+fi
+
 STARTED=()
 
 stack_teardown() {
