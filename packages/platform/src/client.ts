@@ -41,10 +41,13 @@ export interface ServiceClientOptions {
   breakerResetTimeoutMs?: number;
 }
 
+/** A 4xx answer: the upstream answered on purpose, so it is returned, not retried. */
 class UpstreamFailure extends Error {
   constructor(
     message: string,
-    readonly status?: number,
+    readonly status: number,
+    readonly headers: Record<string, string | string[] | undefined>,
+    readonly body: unknown,
   ) {
     super(message);
   }
@@ -65,8 +68,9 @@ export class ServiceClient {
       resetTimeout: options.breakerResetTimeoutMs ?? 5_000,
       rollingCountTimeout: 10_000,
       volumeThreshold: 5,
-      // Answers the upstream gave on purpose (4xx) are not failures of the upstream.
-      errorFilter: (error: unknown) => !(error instanceof UpstreamFailure),
+      // Answers the upstream gave on purpose (4xx) are not failures of the upstream
+      // (opossum counts an error as a success when the filter returns true).
+      errorFilter: (error: unknown) => error instanceof UpstreamFailure,
     });
   }
 
@@ -86,7 +90,7 @@ export class ServiceClient {
         return (await this.breaker.fire(call, url)) as ServiceResponse<T>;
       } catch (error) {
         if (error instanceof UpstreamFailure) {
-          return { status: error.status ?? 500, headers: {}, body: (error as unknown as { body: T }).body };
+          return { status: error.status, headers: error.headers, body: error.body as T };
         }
         lastError = error;
         if (this.breaker.opened) break;
@@ -160,12 +164,12 @@ export class ServiceClient {
       throw new Error(`the ${this.options.target} service answered ${response.statusCode}`);
     }
     if (response.statusCode >= 400) {
-      const failure = new UpstreamFailure(
+      throw new UpstreamFailure(
         `the ${this.options.target} service answered ${response.statusCode}`,
         response.statusCode,
+        response.headers,
+        body,
       );
-      (failure as unknown as { body: unknown }).body = body;
-      throw failure;
     }
     return result;
   }

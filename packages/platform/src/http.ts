@@ -15,6 +15,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Identity, InternalClaims, InternalTokens, Role } from './auth.js';
@@ -55,6 +56,12 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Whether /api routes require the internal token (false only for the gateway, the edge). */
   requireInternalToken?: boolean;
+  /** Which proxies in front may set X-Forwarded-For (Fastify's trustProxy); none by default. */
+  trustProxy?: boolean | string | string[];
+  /** Turns off Fastify's two log lines per request, for a service that logs its own (the gateway). */
+  disableRequestLogging?: boolean;
+  /** /api paths registered by third-party plugins that serve no data (the gateway's Swagger UI), exempt from declaring access. */
+  accessExemptPrefixes?: string[];
 }
 
 export type HttpApp = FastifyInstance<
@@ -112,11 +119,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : newId();
     },
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    trustProxy: options.trustProxy ?? false,
+    logController: new LogController({ disableRequestLogging: options.disableRequestLogging ?? false }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
 
   // Bodies are validated strictly (a number is not a name); query strings and path
@@ -170,7 +176,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   // Every /api route must state who may call it; a route that forgets fails the start, not an audit.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && route.config?.access === undefined) {
+    const exempt = options.accessExemptPrefixes?.some((prefix) => route.url.startsWith(prefix)) ?? false;
+    if (route.url.startsWith('/api/') && route.config?.access === undefined && !exempt) {
       throw new Error(`route ${route.method} ${route.url} does not declare its access (config.access)`);
     }
   });

@@ -137,31 +137,54 @@ export class OutboxRelay {
         payload: row.payload,
         headers: row.headers ?? {},
       }));
+      // One failing event must neither hold back nor park its neighbours: when the batch
+      // fails, publish it again one event at a time, in order, up to the first failure, and
+      // charge the attempt to that event only. Events after it wait, so order is kept until
+      // it succeeds or is parked.
+      let delivered = rows;
+      let failed: OutboxRow | undefined;
       try {
         await transport.publish(events);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const ids = rows.map((row) => row.id);
+        delivered = [];
+        failed = rows[0];
+        failure = error;
+        if (rows.length > 1) {
+          failed = undefined;
+          failure = undefined;
+          for (const [index, event] of events.entries()) {
+            try {
+              await transport.publish([event]);
+              delivered.push(rows[index]!);
+            } catch (eventError) {
+              failed = rows[index];
+              failure = eventError;
+              break;
+            }
+          }
+        }
+      }
+      if (delivered.length > 0) {
+        const ids = delivered.map((row) => row.id);
+        await tx.execute(sql`
+          UPDATE ${sql.identifier(schema)}.outbox SET published_at = now() WHERE id = ANY(${uuidArray(ids)}::uuid[])`);
+      }
+      if (failed) {
+        const message = failure instanceof Error ? failure.message : String(failure);
         await tx.execute(sql`
           UPDATE ${sql.identifier(schema)}.outbox
           SET attempts = attempts + 1, last_error = ${message},
               dead_at = CASE WHEN attempts + 1 >= ${maxAttempts} THEN now() END
-          WHERE id = ANY(${uuidArray(ids)}::uuid[])`);
-        const parked = rows.filter((row) => row.attempts + 1 >= maxAttempts);
-        if (parked.length > 0) {
+          WHERE id = ${failed.id}`);
+        if (failed.attempts + 1 >= maxAttempts) {
           this.options.logger.error(
-            { ids: parked.map((row) => row.id), err: error },
+            { ids: [failed.id], err: failure },
             'outbox events parked after repeated failures',
           );
         }
-        // Commit the attempt count, then report the failure outside the transaction.
-        failure = error;
-        return 0;
       }
-      const ids = rows.map((row) => row.id);
-      await tx.execute(sql`
-        UPDATE ${sql.identifier(schema)}.outbox SET published_at = now() WHERE id = ANY(${uuidArray(ids)}::uuid[])`);
-      return rows.length;
+      // Commit the progress and the attempt count, then report the failure outside the transaction.
+      return delivered.length;
     });
     if (failure !== undefined) throw failure;
     return published;

@@ -31,6 +31,7 @@ export class RedisCacheStore implements CacheStore {
   private readonly client: Redis;
   private subscriber: Redis | undefined;
   private readonly listeners = new Map<string, Set<MessageListener>>();
+  private readonly subscribing = new Map<string, Promise<void>>();
 
   constructor(
     url: string,
@@ -93,13 +94,16 @@ export class RedisCacheStore implements CacheStore {
     if (!set) {
       set = new Set();
       this.listeners.set(fullChannel, set);
-      await subscriber.subscribe(fullChannel);
+      this.subscribing.set(fullChannel, subscriber.subscribe(fullChannel).then(() => undefined));
     }
     set.add(wrapped);
+    // A second subscriber to a new channel waits for Redis to confirm it too.
+    await this.subscribing.get(fullChannel);
     return async () => {
       set.delete(wrapped);
       if (set.size === 0) {
         this.listeners.delete(fullChannel);
+        this.subscribing.delete(fullChannel);
         await subscriber.unsubscribe(fullChannel).catch(() => undefined);
       }
     };

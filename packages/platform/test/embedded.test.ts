@@ -1,0 +1,113 @@
+// The embedded PostgreSQL of `npm start`: a first start initialises the data directory, a
+// later start reuses it, and a pid file left by a killed process does not block the start.
+// Each start costs about two seconds, so the stories share two starts.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/database/embedded.js';
+
+/** A logger that keeps what it is told, to see which recovery path ran. */
+function recordingLogger() {
+  const messages: { level: number; msg: string }[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void messages.push(JSON.parse(line)) });
+  return { logger, messages };
+}
+
+/** A random free port in 30000-39999 (the run's shared server picks its own elsewhere). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 30_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const PASSWORD = 'embedded test password';
+let dataDir: string;
+let running: EmbeddedPostgresServer | undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'ticketing-embedded-'));
+  await chmod(dataDir, 0o755); // as root, PostgreSQL runs as another user that must reach it
+});
+afterAll(async () => {
+  await running?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('startEmbeddedPostgres', () => {
+  it('initialises a fresh directory, creates the database, and guards it while running', async () => {
+    const { logger, messages } = recordingLogger();
+    const port = await freePort();
+    running = await startEmbeddedPostgres({ dataDir, port, password: PASSWORD, database: 'tickets', logger });
+
+    expect(existsSync(join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+    expect(messages.map((message) => message.msg)).toContain(
+      'initialising the embedded PostgreSQL data directory',
+    );
+    expect(running.url).toBe(`postgres://postgres:embedded%20test%20password@127.0.0.1:${port}/tickets`);
+    await query(running.url, `CREATE TABLE venues (name text); INSERT INTO venues VALUES ('Olympia')`);
+    const [version] = await query<{ server_version_num: string }>(running.url, 'SHOW server_version_num');
+    expect(Number(version!.server_version_num)).toBeGreaterThanOrEqual(180_000);
+
+    // A second process on the same data directory is refused, and the running server is left alone.
+    await expect(
+      startEmbeddedPostgres({
+        dataDir,
+        port: await freePort(),
+        password: PASSWORD,
+        database: 'tickets',
+        logger: recordingLogger().logger,
+      }),
+    ).rejects.toThrow(/is in use by another running process/);
+    expect(await query(running.url, 'SELECT name FROM venues')).toEqual([{ name: 'Olympia' }]);
+
+    await running.stop();
+    running = undefined;
+    expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('reuses the data on the next start, clearing a pid file left by a dead process', async () => {
+    // What a SIGKILLed start leaves behind: a pid file naming a process that no longer exists.
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+    await writeFile(pidFile, `${deadPid}\n${join(dataDir, 'pg')}\n1700000000\n5432\n\n127.0.0.1\n`);
+
+    const { logger, messages } = recordingLogger();
+    running = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      password: PASSWORD,
+      database: 'tickets',
+      logger,
+    });
+
+    const said = messages.map((message) => message.msg);
+    expect(said).toContain('removing a stale PostgreSQL pid file');
+    expect(said).not.toContain('initialising the embedded PostgreSQL data directory');
+    expect(await query(running.url, 'SELECT name FROM venues')).toEqual([{ name: 'Olympia' }]);
+
+    await running.stop();
+    running = undefined;
+  });
+});

@@ -1,0 +1,389 @@
+// The transactional outbox on a real PostgreSQL: what a transaction commits leaves through
+// the relay, in order, at least once; what it rolls back never leaves; a failing consumer is
+// retried, then parked without holding the others back; relays share an outbox safely.
+// Each story gets its own schema, so their outboxes never mix.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { InProcessTransport } from '../src/bus/in-process.js';
+import { consumeOnce } from '../src/bus/inbox.js';
+import { appendToOutbox, type NewEvent, OutboxRelay, type OutboxRelayOptions } from '../src/bus/outbox.js';
+import type { DomainEvent } from '../src/bus/types.js';
+import { runMigrations } from '../src/database/migrate.js';
+import { createDatabase, type Database } from '../src/database/pool.js';
+import { createLogger } from '../src/logger.js';
+import { createTestDatabase } from '../src/testing/index.js';
+
+const logger = createLogger('silent');
+let databaseUrl: string;
+let db: Database;
+let migrations: string;
+const databases: Database[] = [];
+const relays: OutboxRelay[] = [];
+let schemas = 0;
+
+beforeAll(async () => {
+  databaseUrl = await createTestDatabase(inject('databaseAdminUrl'), 'outbox');
+  db = openDatabase('outbox-test');
+  migrations = await mkdtemp(join(tmpdir(), 'ticketing-outbox-'));
+  await writeFile(
+    join(migrations, '0001_effects.sql'),
+    'CREATE TABLE {{schema}}.effects (event_id uuid NOT NULL, consumer text NOT NULL, note text);',
+  );
+});
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+});
+afterAll(async () => {
+  await Promise.all(databases.map((database) => database.close()));
+  await rm(migrations, { recursive: true, force: true });
+});
+
+function openDatabase(applicationName: string): Database {
+  const database = createDatabase({ url: databaseUrl, poolSize: 5, applicationName, logger });
+  databases.push(database);
+  return database;
+}
+
+/** A service schema of its own, with the outbox, the inbox and an `effects` table. */
+async function freshSchema(): Promise<string> {
+  const schema = `shop_${++schemas}`;
+  await runMigrations(db.pool, { schema, directory: migrations }, logger);
+  return schema;
+}
+
+function relayFor(schema: string, transport: InProcessTransport, options: Partial<OutboxRelayOptions> = {}) {
+  const relay = new OutboxRelay({ db, schema, source: 'order', transport, logger, ...options });
+  relays.push(relay);
+  return relay;
+}
+
+const append = (schema: string, events: NewEvent[]) =>
+  db.transaction((tx) => appendToOutbox(tx, schema, events));
+const orderPlaced = (orderId: string, extra: Record<string, unknown> = {}): NewEvent => ({
+  type: 'order-placed',
+  key: orderId,
+  payload: { orderId, ...extra },
+});
+
+async function outboxRows(schema: string) {
+  const { rows } = await db.pool.query<{
+    id: string;
+    published_at: Date | null;
+    dead_at: Date | null;
+    attempts: number;
+    last_error: string | null;
+  }>(`SELECT id, published_at, dead_at, attempts, last_error FROM ${schema}.outbox ORDER BY id`);
+  return rows;
+}
+
+async function effects(schema: string) {
+  const { rows } = await db.pool.query<{ event_id: string; consumer: string; note: string }>(
+    `SELECT event_id, consumer, note FROM ${schema}.effects ORDER BY event_id, consumer`,
+  );
+  return rows;
+}
+
+/** A consumer that records what it was handed. */
+function recorder() {
+  const events: DomainEvent[] = [];
+  return { events, handle: async (event: DomainEvent) => void events.push(event) };
+}
+
+describe('the outbox relay', () => {
+  it('never publishes an event whose transaction rolled back', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const mailer = recorder();
+    await transport.subscribe({ group: 'mailer', topics: ['order-placed'], handle: mailer.handle });
+
+    await expect(
+      db.transaction(async (tx) => {
+        await appendToOutbox(tx, schema, [orderPlaced('order-declined')]);
+        throw new Error('payment declined');
+      }),
+    ).rejects.toThrow('payment declined');
+    await append(schema, [orderPlaced('order-paid')]);
+
+    expect(await relayFor(schema, transport).drain()).toBe(1);
+    expect(mailer.events.map((event) => event.key)).toEqual(['order-paid']);
+    expect(await outboxRows(schema)).toHaveLength(1);
+  });
+
+  it('delivers committed events once, in id order, and marks them published', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const mailer = recorder();
+    await transport.subscribe({
+      group: 'mailer',
+      topics: ['order-placed', 'order-cancelled'],
+      handle: mailer.handle,
+    });
+
+    const ids = [
+      ...(await append(schema, [
+        orderPlaced('o-1', { total: 1000 }),
+        orderPlaced('o-2'),
+        orderPlaced('o-3'),
+      ])),
+      ...(await append(schema, [
+        { type: 'order-cancelled', key: 'o-1', payload: {}, headers: { traceparent: 't-1' } },
+      ])),
+      ...(await append(schema, [orderPlaced('o-4')])),
+    ];
+    const relay = relayFor(schema, transport, { batchSize: 2 }); // several batches
+
+    expect(await relay.drain()).toBe(5);
+    expect(mailer.events.map((event) => event.id)).toEqual(ids);
+    expect([...ids].sort()).toEqual(ids); // UUIDv7: id order is append order
+    expect(mailer.events[0]).toEqual({
+      id: ids[0],
+      type: 'order-placed',
+      key: 'o-1',
+      source: 'order',
+      payload: { orderId: 'o-1', total: 1000 },
+      headers: {},
+      occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect(mailer.events[3]).toMatchObject({ type: 'order-cancelled', headers: { traceparent: 't-1' } });
+
+    expect(await relay.drain()).toBe(0);
+    expect(mailer.events).toHaveLength(5);
+    for (const row of await outboxRows(schema)) {
+      expect(row.published_at).toBeInstanceOf(Date);
+      expect(row.attempts).toBe(0);
+    }
+  });
+
+  it('redelivers after a failing handler, and consumeOnce keeps the effect single', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const outcomes: boolean[] = [];
+    await transport.subscribe({
+      group: 'billing',
+      topics: ['order-placed'],
+      handle: async (event) => {
+        // The effect commits, then the handler fails afterwards (say, acking a downstream call).
+        outcomes.push(
+          await consumeOnce(db, schema, 'billing', event, async (tx) => {
+            await tx.execute(
+              sql`INSERT INTO ${sql.identifier(schema)}.effects (event_id, consumer, note) VALUES (${event.id}, 'billing', 'invoice')`,
+            );
+          }),
+        );
+        if (outcomes.length <= 2) throw new Error(`downstream hiccup ${outcomes.length}`);
+      },
+    });
+    const [id] = await append(schema, [orderPlaced('o-1')]);
+    const relay = relayFor(schema, transport);
+
+    await expect(relay.drain()).rejects.toThrow('downstream hiccup 1');
+    await expect(relay.drain()).rejects.toThrow('downstream hiccup 2');
+    expect(await outboxRows(schema)).toEqual([
+      expect.objectContaining({
+        id,
+        published_at: null,
+        dead_at: null,
+        attempts: 2,
+        last_error: 'downstream hiccup 2',
+      }),
+    ]);
+    expect(await relay.drain()).toBe(1);
+
+    expect(outcomes).toEqual([true, false, false]);
+    expect(await effects(schema)).toEqual([{ event_id: id, consumer: 'billing', note: 'invoice' }]);
+    const [row] = await outboxRows(schema);
+    expect(row).toMatchObject({ attempts: 2, dead_at: null });
+    expect(row!.published_at).toBeInstanceOf(Date);
+  });
+
+  it('parks an event after maxAttempts failures, and the events around it still flow', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const delivered: string[] = [];
+    await transport.subscribe({
+      group: 'mailer',
+      topics: ['order-placed'],
+      handle: async (event) => {
+        if ((event.payload as { poison?: boolean }).poison) throw new Error('template missing');
+        await consumeOnce(db, schema, 'mailer', event, async () => {
+          delivered.push(event.key);
+        });
+      },
+    });
+    const [before, poison, after] = await append(schema, [
+      orderPlaced('before'),
+      orderPlaced('poison', { poison: true }),
+      orderPlaced('after'),
+    ]);
+    const [nextTransaction] = await append(schema, [orderPlaced('next-transaction')]);
+    const relay = relayFor(schema, transport, { maxAttempts: 3 });
+
+    for (let attempt = 1; attempt <= 3; attempt++)
+      await expect(relay.drain()).rejects.toThrow('template missing');
+    // Parked: the relay no longer tries it, so draining succeeds and everything behind it leaves.
+    expect(await relay.drain()).toBe(2); // 'after' and 'next-transaction'
+
+    const rows = new Map((await outboxRows(schema)).map((row) => [row.id, row]));
+    expect(rows.get(poison!)).toMatchObject({
+      attempts: 3,
+      published_at: null,
+      last_error: 'template missing',
+    });
+    expect(rows.get(poison!)!.dead_at).toBeInstanceOf(Date);
+    for (const id of [before!, after!, nextTransaction!]) {
+      expect(rows.get(id)).toMatchObject({ dead_at: null, attempts: 0 });
+      expect(rows.get(id)!.published_at).toBeInstanceOf(Date);
+    }
+    expect(delivered).toEqual(['before', 'after', 'next-transaction']);
+
+    await append(schema, [orderPlaced('later')]);
+    expect(await relay.drain()).toBe(1);
+    expect(delivered).toEqual(['before', 'after', 'next-transaction', 'later']);
+  });
+
+  it('retries on its own once started, until the consumer recovers', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    let calls = 0;
+    const mailer = recorder();
+    await transport.subscribe({
+      group: 'mailer',
+      topics: ['order-placed'],
+      handle: async (event) => {
+        if (++calls === 1) throw new Error('smtp down');
+        await mailer.handle(event);
+      },
+    });
+    await append(schema, [orderPlaced('o-1')]);
+    await relayFor(schema, transport, { pollIntervalMs: 50 }).start();
+    await vi.waitFor(() => expect(mailer.events.map((event) => event.key)).toEqual(['o-1']), {
+      timeout: 5_000,
+    });
+    expect((await outboxRows(schema))[0]).toMatchObject({ attempts: 1, last_error: 'smtp down' });
+  });
+
+  it('wakes on NOTIFY when a transaction commits, without waiting for the poll', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const mailer = recorder();
+    await transport.subscribe({ group: 'mailer', topics: ['order-placed'], handle: mailer.handle });
+    await relayFor(schema, transport, { pollIntervalMs: 60_000 }).start();
+    await vi.waitFor(async () => {
+      // The start-up drain is over once the LISTEN connection is checked out and idle again.
+      expect(db.pool.totalCount - db.pool.idleCount).toBe(1);
+    });
+
+    const [id] = await append(schema, [orderPlaced('o-1')]);
+    await vi.waitFor(() => expect(mailer.events.map((event) => event.id)).toEqual([id]), {
+      timeout: 5_000,
+      interval: 20,
+    });
+  });
+
+  it('stops publishing once stopped', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const mailer = recorder();
+    await transport.subscribe({ group: 'mailer', topics: ['order-placed'], handle: mailer.handle });
+    const relay = relayFor(schema, transport, { pollIntervalMs: 20 });
+    await relay.start();
+    await append(schema, [orderPlaced('o-1')]);
+    await vi.waitFor(() => expect(mailer.events).toHaveLength(1));
+    await relay.stop();
+
+    await append(schema, [orderPlaced('o-2')]);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // many poll periods
+    expect(mailer.events).toHaveLength(1);
+    expect((await outboxRows(schema))[1]!.published_at).toBeNull();
+  });
+
+  it('lets two relays share one outbox: 200 events, each delivered once per group', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const received = { billing: new Map<string, number>(), mailer: new Map<string, number>() };
+    for (const group of ['billing', 'mailer'] as const) {
+      await transport.subscribe({
+        group,
+        topics: ['order-placed'],
+        handle: async (event) => {
+          await new Promise((resolve) => setImmediate(resolve)); // let the other relay interleave
+          received[group].set(event.id, (received[group].get(event.id) ?? 0) + 1);
+        },
+      });
+    }
+    const options = { schema, source: 'order', transport, logger, batchSize: 10, pollIntervalMs: 25 };
+    const relayA = new OutboxRelay({ ...options, db: openDatabase('relay-a') });
+    const relayB = new OutboxRelay({ ...options, db: openDatabase('relay-b') });
+    relays.push(relayA, relayB);
+    await Promise.all([relayA.start(), relayB.start()]);
+
+    // Orders keep coming while both relays run.
+    const ids = (
+      await Promise.all(
+        Array.from({ length: 20 }, (_, batch) =>
+          append(
+            schema,
+            Array.from({ length: 10 }, (_, index) => orderPlaced(`o-${batch}-${index}`)),
+          ),
+        ),
+      )
+    ).flat();
+    expect(new Set(ids).size).toBe(200);
+
+    await vi.waitFor(
+      () => {
+        expect(received.billing.size).toBe(200);
+        expect(received.mailer.size).toBe(200);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    await Promise.all([relayA.stop(), relayB.stop()]);
+    for (const group of ['billing', 'mailer'] as const) {
+      expect([...received[group].keys()].sort()).toEqual([...ids].sort());
+      expect([...received[group].values()].every((count) => count === 1)).toBe(true);
+    }
+    const rows = await outboxRows(schema);
+    expect(rows.filter((row) => row.published_at === null)).toEqual([]);
+  });
+});
+
+describe('consumer groups on the in-process transport', () => {
+  it('gives every group each event, and each event to one member of a group', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const notifications = recorder();
+    const analyticsOne = recorder();
+    const analyticsTwo = recorder();
+    const auditor = recorder();
+    await transport.subscribe({
+      group: 'notification',
+      topics: ['order-placed'],
+      handle: notifications.handle,
+    });
+    await transport.subscribe({ group: 'analytics', topics: ['order-placed'], handle: analyticsOne.handle });
+    await transport.subscribe({ group: 'analytics', topics: ['order-placed'], handle: analyticsTwo.handle });
+    await transport.subscribe({ group: 'audit', topics: ['user-registered'], handle: auditor.handle });
+
+    const ids = await append(
+      schema,
+      Array.from({ length: 10 }, (_, index) => orderPlaced(`o-${index}`)),
+    );
+    await relayFor(schema, transport).drain();
+
+    expect(notifications.events.map((event) => event.id)).toEqual(ids);
+    const analytics = [...analyticsOne.events, ...analyticsTwo.events].map((event) => event.id);
+    expect(analytics.sort()).toEqual([...ids].sort()); // shared: each event once within the group
+    expect(auditor.events).toEqual([]); // another topic
+  });
+
+  it('publishes nothing once closed, and says so in its check', async () => {
+    const transport = new InProcessTransport();
+    await expect(transport.check()).resolves.toBeUndefined();
+    await transport.close();
+    await expect(transport.check()).rejects.toThrow('the in-process bus is closed');
+    await expect(transport.publish([])).rejects.toThrow('the in-process bus is closed');
+  });
+});
