@@ -94,7 +94,10 @@ export class RedisCacheStore implements CacheStore {
     if (!set) {
       set = new Set();
       this.listeners.set(fullChannel, set);
-      this.subscribing.set(fullChannel, subscriber.subscribe(fullChannel).then(() => undefined));
+      this.subscribing.set(
+        fullChannel,
+        subscriber.subscribe(fullChannel).then(() => undefined),
+      );
     }
     set.add(wrapped);
     // A second subscriber to a new channel waits for Redis to confirm it too.
