@@ -57,25 +57,38 @@ const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
 export class ServiceClient {
   private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
-  private readonly breaker: CircuitBreaker<[ServiceRequest, string], ServiceResponse<unknown>>;
+  /** One breaker per instance: a dead instance is skipped while its healthy siblings keep serving. */
+  private readonly breakers = new Map<
+    string,
+    CircuitBreaker<[ServiceRequest, string], ServiceResponse<unknown>>
+  >();
   private next = 0;
 
   constructor(private readonly options: ServiceClientOptions) {
     if (options.urls.length === 0) throw new Error(`no URL configured for the ${options.target} service`);
-    this.breaker = new CircuitBreaker((call: ServiceRequest, url: string) => this.send(call, url), {
-      timeout: false, // undici enforces the timeout per attempt
-      errorThresholdPercentage: options.breakerErrorThresholdPercentage ?? 50,
-      resetTimeout: options.breakerResetTimeoutMs ?? 5_000,
-      rollingCountTimeout: 10_000,
-      volumeThreshold: 5,
-      // Answers the upstream gave on purpose (4xx) are not failures of the upstream
-      // (opossum counts an error as a success when the filter returns true).
-      errorFilter: (error: unknown) => error instanceof UpstreamFailure,
-    });
+    for (const url of options.urls) {
+      this.breakers.set(
+        url,
+        new CircuitBreaker((call: ServiceRequest, target: string) => this.send(call, target), {
+          timeout: false, // undici enforces the timeout per attempt
+          errorThresholdPercentage: options.breakerErrorThresholdPercentage ?? 50,
+          resetTimeout: options.breakerResetTimeoutMs ?? 5_000,
+          rollingCountTimeout: 10_000,
+          volumeThreshold: 5,
+          // Answers the upstream gave on purpose (4xx) are not failures of the upstream
+          // (opossum counts an error as a success when the filter returns true).
+          errorFilter: (error: unknown) => error instanceof UpstreamFailure,
+        }),
+      );
+    }
   }
 
+  /** Closed while any instance takes calls; open when every instance's breaker is open. */
   get breakerState(): 'closed' | 'open' | 'half-open' {
-    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
+    const breakers = [...this.breakers.values()];
+    if (breakers.some((breaker) => breaker.closed)) return 'closed';
+    if (breakers.some((breaker) => breaker.halfOpen)) return 'half-open';
+    return 'open';
   }
 
   async call<T>(call: ServiceRequest): Promise<ServiceResponse<T>> {
@@ -86,17 +99,17 @@ export class ServiceClient {
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await new Promise((done) => setTimeout(done, 50 * 2 ** attempt + Math.random() * 50));
       const url = this.pickUrl();
+      if (url === undefined) break;
       try {
-        return (await this.breaker.fire(call, url)) as ServiceResponse<T>;
+        return (await this.breakers.get(url)!.fire(call, url)) as ServiceResponse<T>;
       } catch (error) {
         if (error instanceof UpstreamFailure) {
           return { status: error.status, headers: error.headers, body: error.body as T };
         }
         lastError = error;
-        if (this.breaker.opened) break;
       }
     }
-    if (this.breaker.opened) {
+    if (this.breakerState === 'open') {
       throw new ServiceUnavailableError(
         `the ${this.options.target} service is unavailable (circuit open)`,
         'upstream_unavailable',
@@ -121,14 +134,19 @@ export class ServiceClient {
   }
 
   async close(): Promise<void> {
-    this.breaker.shutdown();
+    for (const breaker of this.breakers.values()) breaker.shutdown();
     await this.agent.close();
   }
 
-  private pickUrl(): string {
-    const url = this.options.urls[this.next % this.options.urls.length]!;
-    this.next++;
-    return url;
+  /** Round robin over the instances whose breaker lets calls through; undefined when none does. */
+  private pickUrl(): string | undefined {
+    const { urls } = this.options;
+    for (let tried = 0; tried < urls.length; tried++) {
+      const url = urls[this.next % urls.length]!;
+      this.next++;
+      if (!this.breakers.get(url)!.opened) return url;
+    }
+    return undefined;
   }
 
   private async send(call: ServiceRequest, baseUrl: string): Promise<ServiceResponse<unknown>> {

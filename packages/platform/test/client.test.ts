@@ -258,6 +258,25 @@ describe('load balancing', () => {
     expect(instances.filter((instance) => instance === 'a')).toHaveLength(5);
     expect(instances.filter((instance) => instance === 'b')).toHaveLength(5);
   });
+
+  it('keeps serving from the live instance when another is dead, and stops trying the dead one', async () => {
+    const dead = 'http://127.0.0.1:1';
+    const client = clientOf({ urls: [dead, a.url], retries: 1, breakerResetTimeoutMs: 60_000 });
+    const instances: string[] = [];
+    for (let call = 0; call < 20; call++) {
+      const response = await client.call<{ instance: string }>({ method: 'GET', path: '/api/v1/whoami' });
+      instances.push(response.body.instance);
+    }
+    expect(instances.every((instance) => instance === 'a')).toBe(true);
+    expect(client.breakerState).toBe('closed');
+    // The dead instance's breaker is open: a call that must not be retried still goes to the live one.
+    const post = await client.call<{ instance: string }>({
+      method: 'GET',
+      path: '/api/v1/whoami',
+      idempotent: false,
+    });
+    expect(post.body.instance).toBe('a');
+  });
 });
 
 describe('circuit breaker', () => {
