@@ -1,11 +1,20 @@
 // Every service the platform has, in start order: the gateway last, once its upstreams listen.
 import { eventService } from '@ticketing/event-service';
 import { gatewayService } from '@ticketing/gateway-service';
+import { orderService } from '@ticketing/order-service';
+import { paymentService } from '@ticketing/payment-service';
 import type { ServiceModule, ServiceName } from '@ticketing/platform';
 import { ticketService } from '@ticketing/ticket-service';
 import { userService } from '@ticketing/user-service';
 
-export const SERVICES: ServiceModule[] = [userService, eventService, ticketService, gatewayService];
+export const SERVICES: ServiceModule[] = [
+  userService,
+  eventService,
+  ticketService,
+  paymentService,
+  orderService,
+  gatewayService,
+];
 
 export function findService(name: string): ServiceModule {
   const service = SERVICES.find((candidate) => candidate.name === name);
