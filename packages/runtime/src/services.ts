@@ -1,6 +1,7 @@
 // Every service the platform has, in start order: the gateway last, once its upstreams listen.
 import { eventService } from '@ticketing/event-service';
 import { gatewayService } from '@ticketing/gateway-service';
+import { notificationService } from '@ticketing/notification-service';
 import { orderService } from '@ticketing/order-service';
 import { paymentService } from '@ticketing/payment-service';
 import type { ServiceModule, ServiceName } from '@ticketing/platform';
@@ -13,6 +14,7 @@ export const SERVICES: ServiceModule[] = [
   ticketService,
   paymentService,
   orderService,
+  notificationService,
   gatewayService,
 ];
 

@@ -1,0 +1,2 @@
+-- The notification service's schema (filled in by its issue).
+SELECT 1;
