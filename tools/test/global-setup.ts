@@ -4,8 +4,10 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, startEmbeddedPostgres } from '@ticketing/platform';
 import type { TestProject } from 'vitest/node';
+// A relative import: vitest loads this file before its resolve conditions apply, and
+// `npm test` must work on a fresh clone where no package has been built.
+import { createLogger, startEmbeddedPostgres } from '../../packages/platform/src/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

