@@ -54,6 +54,8 @@ export type EventCancelledPayload = Static<typeof EventCancelledPayload>;
 
 const TicketRef = Type.Object({
   ticketId: Id,
+  /** The seat of a reserved-seat ticket (the event service's seat id); optional, null for general admission. */
+  seatId: Type.Optional(Type.Union([Id, Type.Null()])),
   category: Type.Union([Type.String(), Type.Null()]),
   ticketTypeId: Type.Union([Id, Type.Null()]),
   price: Type.Integer(),

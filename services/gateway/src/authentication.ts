@@ -1,27 +1,48 @@
-// Verifies access tokens at the edge against the user service's JWKS (fetched once,
-// cached, refetched on an unknown key id) and the revocation list in the cache store.
-import { type CacheStore, type Identity, ROLES, type Role, UnauthorizedError } from '@ticketing/platform';
+// Verifies access tokens at the edge against the user service's JWKS (fetched once, cached,
+// refetched on an unknown key id) and the revocation list in the cache store, so no call
+// to the user service is needed per request.
+import {
+  type CacheStore,
+  type Clock,
+  type Identity,
+  ROLES,
+  type Role,
+  UnauthorizedError,
+} from '@ticketing/platform';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, revokedAccessTokenKey } from '@ticketing/user-service';
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, jwtVerify } from 'jose';
+import { request } from 'undici';
+import { AuthenticationUnavailableError } from './errors.js';
+import type { UpstreamPool } from './upstreams.js';
+
+export interface AccessTokenVerifierDeps {
+  /** Fetches the user service's JWKS (from a healthy instance). */
+  fetchJwks(): Promise<JSONWebKeySet>;
+  cache: CacheStore;
+  clock: Clock;
+  /** How long fetched keys are trusted before they are fetched again anyway. */
+  maxAgeMs?: number;
+  /** The shortest pause between two fetches caused by unknown key ids (a forged kid must not flood the user service). */
+  cooldownMs?: number;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 export class AccessTokenVerifier {
-  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  private keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  private refreshDueAt = 0;
+  private fetching: Promise<void> | undefined;
 
-  constructor(
-    jwksUrl: string,
-    private readonly cache: CacheStore,
-  ) {
-    this.jwks = createRemoteJWKSet(new URL(jwksUrl), {
-      cooldownDuration: 5_000,
-      cacheMaxAge: 600_000,
-      timeoutDuration: 3_000,
-    });
-  }
+  constructor(private readonly deps: AccessTokenVerifierDeps) {}
 
-  /** Undefined without an Authorization header; throws 401 for a malformed, invalid, expired or revoked token. */
+  /**
+   * Undefined without an Authorization header. Throws 401 for a malformed, invalid, expired
+   * or revoked token, and 503 when the keys or the revocation list cannot be read.
+   */
   async identify(authorization: string | undefined): Promise<Identity | undefined> {
     if (authorization === undefined) return undefined;
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
+    const match = BEARER.exec(authorization.trim());
     if (!match)
       throw new UnauthorizedError(
         'The Authorization header must be "Bearer <access token>"',
@@ -29,10 +50,11 @@ export class AccessTokenVerifier {
       );
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
-      ({ payload } = await jwtVerify(match[1]!, this.jwks, {
+      ({ payload } = await jwtVerify(match[1]!, (header) => this.key(header), {
         issuer: ACCESS_TOKEN_ISSUER,
         audience: ACCESS_TOKEN_AUDIENCE,
         algorithms: ['EdDSA', 'ES256'],
+        currentDate: this.deps.clock.now(),
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired)
@@ -47,9 +69,70 @@ export class AccessTokenVerifier {
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
       throw new UnauthorizedError('The access token is not valid', 'invalid_token');
     }
-    if ((await this.cache.get(revokedAccessTokenKey(payload.jti))) !== null) {
-      throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
+    let revoked: string | null;
+    try {
+      revoked = await this.deps.cache.get(revokedAccessTokenKey(payload.jti));
+    } catch {
+      // Without the revocation list a logged-out token could pass: refuse rather than guess.
+      throw new AuthenticationUnavailableError();
     }
+    if (revoked !== null) throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
     return { userId: payload.sub, roles, tokenId: payload.jti };
   }
+
+  private async key(header: JWSHeaderParameters) {
+    if (!this.keys || Date.now() >= this.refreshDueAt) await this.refetch();
+    try {
+      return await this.keys!(header);
+    } catch (error) {
+      // A key id we do not know may be a key the user service rotated in since the last fetch.
+      const cooledDown = Date.now() - this.fetchedAt >= (this.deps.cooldownMs ?? 5_000);
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !cooledDown) throw error;
+      await this.refetch();
+      return this.keys!(header);
+    }
+  }
+
+  private async refetch(): Promise<void> {
+    this.fetching ??= (async () => {
+      try {
+        this.keys = createLocalJWKSet(await this.deps.fetchJwks());
+        this.fetchedAt = Date.now();
+        this.refreshDueAt = this.fetchedAt + (this.deps.maxAgeMs ?? 600_000);
+      } catch {
+        // Keys fetched before stay in use and the fetch is tried again later; without any, nothing can be checked.
+        if (!this.keys) throw new AuthenticationUnavailableError();
+        this.refreshDueAt = Date.now() + (this.deps.cooldownMs ?? 5_000);
+      } finally {
+        this.fetching = undefined;
+      }
+    })();
+    return this.fetching;
+  }
+}
+
+/** Fetches the JWKS from a healthy instance of the user service, trying a second one when the first fails. */
+export async function fetchJwksFrom(pool: UpstreamPool, timeoutMs = 3_000): Promise<JSONWebKeySet> {
+  const tried = new Set<string>();
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const instance = pool.pick(tried);
+    if (!instance) break;
+    tried.add(instance.url);
+    try {
+      const response = await request(`${instance.url}/.well-known/jwks.json`, {
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (response.statusCode === 200) return (await response.body.json()) as JSONWebKeySet;
+      await response.body.dump();
+      lastError = new Error(`the JWKS answered ${response.statusCode}`);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(
+    `the user service's JWKS could not be fetched: ${(lastError as Error)?.message ?? 'no instance'}`,
+  );
 }

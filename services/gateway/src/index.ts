@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { ServiceModule } from '@ticketing/platform';
 import { buildGateway } from './app.js';
 
-export { DEFAULT_ROUTES, matchRoute, type RouteEntry } from './routes.js';
+export { buildGateway, type GatewayOptions } from './app.js';
+export { type GatewayConfig, readGatewayConfig } from './config.js';
+export { DEFAULT_ROUTES, lookupRoute, type RouteRule, validateRouteTable } from './route-table.js';
 
 export const gatewayService: ServiceModule = {
   name: 'gateway',

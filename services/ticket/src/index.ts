@@ -1,10 +1,14 @@
 // The ticket service as the runtime sees it.
 import { fileURLToPath } from 'node:url';
-import { createServiceApp, type ServiceModule } from '@ticketing/platform';
+import type { ServiceModule } from '@ticketing/platform';
+import { buildTicketService } from './app.js';
+import { TICKET_SCHEMA } from './tables.js';
+
+export { type SweeperDeps, sweepExpiredHolds } from './sweeper.js';
 
 export const ticketService: ServiceModule = {
   name: 'ticket',
-  schema: 'tickets',
+  schema: TICKET_SCHEMA,
   migrationsDir: fileURLToPath(new URL('../migrations/', import.meta.url)),
-  build: async (context) => ({ app: await createServiceApp(context, 'ticket') }),
+  build: buildTicketService,
 };

@@ -1,0 +1,380 @@
+// HTTP adapters of the ticket service: parse, call a domain function, shape the answer.
+import { Problem } from '@ticketing/contracts';
+import { type HttpApp, requireIdentity } from '@ticketing/platform';
+import { Type } from 'typebox';
+import type { TicketServiceDeps } from './app.js';
+import * as availability from './availability.js';
+import { checkIn } from './checkin.js';
+import * as eTickets from './e-tickets.js';
+import * as holds from './holds.js';
+import { createInventory } from './inventory.js';
+import * as sales from './sales.js';
+import {
+  AvailabilityList,
+  AvailabilityQuery,
+  CheckinBody,
+  CheckinResult,
+  CreateHoldBody,
+  CreateInventoryBody,
+  EventFilterQuery,
+  EventIdParams,
+  HoldList,
+  HoldView,
+  IdParams,
+  INVENTORY_BODY_LIMIT_BYTES,
+  InventoryCreated,
+  OrderIdParams,
+  PublicKeys,
+  ReleasedSold,
+  ReleaseHoldBody,
+  ReleaseSoldBody,
+  SeatMap,
+  SellHoldBody,
+  SoldHold,
+  SoldTicket,
+  TicketList,
+} from './schema.js';
+
+const problems = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  422: Problem,
+  503: Problem,
+};
+const bearer = [{ bearerAuth: [] }];
+/** A stream that falls this far behind is cut off rather than buffered without end. */
+const MAX_STREAM_BACKLOG_BYTES = 1024 * 1024;
+
+export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
+  // ------------------------------------------------------------ buyers
+
+  app.post(
+    '/api/v1/holds',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['holds'],
+        summary: 'Hold seats, a quantity of a ticket type, or the best adjacent seats, all or nothing',
+        security: bearer,
+        body: CreateHoldBody,
+        response: { 201: HoldView, ...problems },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await holds.holdTickets(deps, requireIdentity(request).userId, request.body)),
+  );
+
+  app.get(
+    '/api/v1/holds',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['holds'],
+        summary: 'My live holds',
+        security: bearer,
+        querystring: EventFilterQuery,
+        response: { 200: HoldList, ...problems },
+      },
+    },
+    async (request) => ({
+      items: await holds.listActiveHolds(deps, requireIdentity(request).userId, request.query.eventId),
+    }),
+  );
+
+  app.get(
+    '/api/v1/holds/:id',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['holds'],
+        summary: 'One of my holds',
+        security: bearer,
+        params: IdParams,
+        response: { 200: HoldView, ...problems },
+      },
+    },
+    async (request) => holds.getHold(deps, request.params.id, requireIdentity(request).userId),
+  );
+
+  app.delete(
+    '/api/v1/holds/:id',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['holds'],
+        summary: 'Release my hold (its tickets go back on sale)',
+        security: bearer,
+        params: IdParams,
+        response: { 204: Type.Null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      const userId = requireIdentity(request).userId;
+      await holds.releaseHold(deps, request.params.id, { userId, asService: false }, 'released');
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/events/:id/seats',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['availability'],
+        summary: "The event's seat map with each seat's status, and its ticket types with what is left",
+        params: IdParams,
+        response: { 200: SeatMap, ...problems },
+      },
+    },
+    async (request) => availability.getSeatMap(deps.db.orm, request.params.id),
+  );
+
+  app.get(
+    '/api/v1/events/:id/availability/stream',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['availability'],
+        summary: 'Server-Sent Events: a snapshot of the counts, then batched seat and count changes',
+        params: IdParams,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const eventId = request.params.id;
+      // Before the stream starts, so an unknown event answers 404 as problem+json.
+      await availability.requireInventory(deps.db.orm, eventId);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': request.id,
+      });
+      let closed = false;
+      let detach: (() => Promise<void>) | undefined;
+      raw.on('close', () => {
+        closed = true;
+        void detach?.();
+      });
+      const client = {
+        write(chunk: string) {
+          if (raw.writableLength > MAX_STREAM_BACKLOG_BYTES) raw.destroy();
+          else if (!raw.destroyed) raw.write(chunk);
+        },
+        end() {
+          raw.end();
+        },
+      };
+      try {
+        detach = await deps.live.open(eventId, client);
+        if (closed) await detach();
+      } catch (error) {
+        request.log.warn({ err: error }, 'availability stream failed to open');
+        raw.end();
+      }
+    },
+  );
+
+  app.get(
+    '/api/v1/tickets',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['tickets'],
+        summary: 'My tickets, with their e-ticket codes',
+        security: bearer,
+        querystring: EventFilterQuery,
+        response: { 200: TicketList, ...problems },
+      },
+    },
+    async (request) => ({
+      items: await eTickets.ticketsOfOwner(deps, requireIdentity(request).userId, request.query.eventId),
+    }),
+  );
+
+  app.get(
+    '/api/v1/tickets/:id',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['tickets'],
+        summary: 'One of my tickets, with its e-ticket code',
+        security: bearer,
+        params: IdParams,
+        response: { 200: SoldTicket, ...problems },
+      },
+    },
+    async (request) => eTickets.ticketOfOwner(deps, request.params.id, requireIdentity(request).userId),
+  );
+
+  app.get(
+    '/api/v1/tickets/:id/qr.svg',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['tickets'],
+        summary: 'The QR code of one of my tickets (SVG)',
+        security: bearer,
+        params: IdParams,
+        produces: ['image/svg+xml'],
+      },
+    },
+    async (request, reply) => {
+      const svg = await eTickets.renderTicketQr(deps, request.params.id, requireIdentity(request).userId);
+      return reply.type('image/svg+xml').header('cache-control', 'private, no-store').send(svg);
+    },
+  );
+
+  // ------------------------------------------------------------ staff at the door
+
+  app.get(
+    '/api/v1/checkin/public-key',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['checkin'],
+        summary: 'The public keys (JWKS) that verify ticket codes offline',
+        response: { 200: PublicKeys },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return deps.signer.publicKeys();
+    },
+  );
+
+  app.post(
+    '/api/v1/checkin',
+    {
+      config: { access: { roles: ['STAFF', 'ADMIN'] } },
+      schema: {
+        tags: ['checkin'],
+        summary: 'Admit a ticket once by its code',
+        security: bearer,
+        body: CheckinBody,
+        response: { 200: CheckinResult, ...problems },
+      },
+    },
+    async (request) => checkIn(deps, requireIdentity(request).userId, request.body),
+  );
+
+  // ------------------------------------------------------------ other services
+
+  app.put(
+    '/api/v1/internal/inventory/:eventId',
+    {
+      config: { access: 'internal' },
+      bodyLimit: INVENTORY_BODY_LIMIT_BYTES,
+      schema: {
+        tags: ['internal'],
+        summary: "Create an event's inventory (idempotent: the same body again answers 200, created false)",
+        params: EventIdParams,
+        body: CreateInventoryBody,
+        response: { 200: InventoryCreated, 201: InventoryCreated, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const result = await createInventory(deps, request.params.eventId, request.body);
+
+      return reply.status(result.created ? 201 : 200).send(result);
+    },
+  );
+
+  app.get(
+    '/api/v1/internal/availability',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: 'Counts per event, seat category and ticket type',
+        querystring: AvailabilityQuery,
+        response: { 200: AvailabilityList, ...problems },
+      },
+    },
+    async (request) => ({
+      items: await availability.getAvailability(deps.db.orm, request.query.eventIds.toLowerCase().split(',')),
+    }),
+  );
+
+  app.get(
+    '/api/v1/internal/holds/:id',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: 'A hold, for the order service',
+        params: IdParams,
+        response: { 200: HoldView, ...problems },
+      },
+    },
+    async (request) => holds.getHold(deps, request.params.id),
+  );
+
+  app.post(
+    '/api/v1/internal/holds/:id/sell',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: "Sell a hold's tickets to an order (its owner, before expiry; idempotent per orderId)",
+        params: IdParams,
+        body: SellHoldBody,
+        response: { 200: SoldHold, ...problems },
+      },
+    },
+    async (request) => sales.sellHold(deps, request.params.id, request.body),
+  );
+
+  app.post(
+    '/api/v1/internal/holds/:id/release',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: 'Release a hold (compensation when payment fails)',
+        params: IdParams,
+        body: ReleaseHoldBody,
+        response: { 204: Type.Null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      const owner = request.body.userId ? { userId: request.body.userId, asService: true } : undefined;
+      await holds.releaseHold(deps, request.params.id, owner, request.body.reason);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/internal/tickets/release-sold',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: "Give back an order's sold tickets on a refund (idempotent)",
+        body: ReleaseSoldBody,
+        response: { 200: ReleasedSold, ...problems },
+      },
+    },
+    async (request) => sales.releaseSoldTickets(deps, request.body),
+  );
+
+  app.get(
+    '/api/v1/internal/orders/:orderId/tickets',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: "An order's tickets with their e-ticket codes",
+        params: OrderIdParams,
+        response: { 200: TicketList, ...problems },
+      },
+    },
+    async (request) => ({ items: await eTickets.ticketsOfOrder(deps, request.params.orderId) }),
+  );
+}

@@ -1,0 +1,66 @@
+// TypeBox schemas of the ticket service's requests and answers: one schema gives validation,
+// handler types and the OpenAPI document. Shapes other services share live in contracts.
+import {
+  Availability,
+  CheckinBody,
+  CheckinResult,
+  CreateHoldBody,
+  CreateInventoryBody,
+  HoldView,
+  InventoryCreated,
+  ReleasedSold,
+  ReleaseHoldBody,
+  ReleaseSoldBody,
+  SeatMap,
+  SellHoldBody,
+  SoldHold,
+  SoldTicket,
+} from '@ticketing/contracts';
+import { Type } from 'typebox';
+
+export {
+  Availability,
+  CheckinBody,
+  CheckinResult,
+  CreateHoldBody,
+  CreateInventoryBody,
+  HoldView,
+  InventoryCreated,
+  ReleasedSold,
+  ReleaseHoldBody,
+  ReleaseSoldBody,
+  SeatMap,
+  SellHoldBody,
+  SoldHold,
+  SoldTicket,
+};
+
+const Id = Type.String({ format: 'uuid' });
+
+export const IdParams = Type.Object({ id: Id });
+export const EventIdParams = Type.Object({ eventId: Id });
+export const OrderIdParams = Type.Object({ orderId: Id });
+
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+
+export const AvailabilityQuery = Type.Object(
+  {
+    eventIds: Type.String({
+      pattern: `^${UUID}(,${UUID}){0,99}$`,
+      description: 'Up to 100 event ids, comma-separated',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const AvailabilityList = Type.Object({ items: Type.Array(Availability) });
+
+export const EventFilterQuery = Type.Object({ eventId: Type.Optional(Id) }, { additionalProperties: false });
+
+export const HoldList = Type.Object({ items: Type.Array(HoldView) });
+export const TicketList = Type.Object({ items: Type.Array(SoldTicket) });
+
+export const PublicKeys = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
+
+/** Large venues: 200,000 seats of JSON are some 60 MB. */
+export const INVENTORY_BODY_LIMIT_BYTES = 128 * 1024 * 1024;

@@ -1,0 +1,120 @@
+// Drizzle definitions of the ticket service's tables (the DDL is in migrations/).
+import {
+  boolean,
+  doublePrecision,
+  integer,
+  jsonb,
+  pgSchema,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** The Postgres schema the ticket service owns. */
+export const TICKET_SCHEMA = 'tickets';
+export const ticketsSchema = pgSchema(TICKET_SCHEMA);
+
+const instant = (name: string) => timestamp(name, { withTimezone: true });
+
+export const inventories = ticketsSchema.table('inventories', {
+  eventId: uuid('event_id').primaryKey(),
+  currency: text('currency').notNull(),
+  salesStartAt: instant('sales_start_at'),
+  salesEndAt: instant('sales_end_at'),
+  status: text('status').$type<'ON_SALE' | 'CANCELLED'>().notNull(),
+  fingerprint: text('fingerprint').notNull(),
+  ticketCount: integer('ticket_count').notNull(),
+  stageX: doublePrecision('stage_x'),
+  stageY: doublePrecision('stage_y'),
+  createdAt: instant('created_at').notNull(),
+  cancelledAt: instant('cancelled_at'),
+});
+
+export const ticketTypes = ticketsSchema.table('ticket_types', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  name: text('name').notNull(),
+  price: integer('price').notNull(),
+  quantity: integer('quantity').notNull(),
+  position: integer('position').notNull(),
+});
+
+export type HoldStatus = 'ACTIVE' | 'RELEASED' | 'EXPIRED' | 'SOLD';
+export type HoldKind = 'SEATS' | 'BEST' | 'QUANTITY';
+export type HoldEndReason = 'released' | 'expired' | 'payment_failed' | 'event_cancelled' | 'sold';
+
+export const holds = ticketsSchema.table('holds', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  status: text('status').$type<HoldStatus>().notNull(),
+  kind: text('kind').$type<HoldKind>().notNull(),
+  ticketCount: integer('ticket_count').notNull(),
+  total: integer('total').notNull(),
+  currency: text('currency').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+  createdAt: instant('created_at').notNull(),
+  endedAt: instant('ended_at'),
+  endReason: text('end_reason').$type<HoldEndReason>(),
+  orderId: uuid('order_id'),
+});
+
+export type TicketStatus = 'AVAILABLE' | 'LOCKED' | 'SOLD' | 'CANCELLED';
+
+export const tickets = ticketsSchema.table('tickets', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  seatId: uuid('seat_id'),
+  ticketTypeId: uuid('ticket_type_id'),
+  unitNumber: integer('unit_number'),
+  section: text('section'),
+  rowLabel: text('row_label'),
+  seatNumber: text('seat_number'),
+  label: text('label').notNull(),
+  category: text('category'),
+  price: integer('price').notNull(),
+  x: doublePrecision('x'),
+  y: doublePrecision('y'),
+  accessible: boolean('accessible').notNull(),
+  seatPosition: integer('seat_position'),
+  rowDistance: doublePrecision('row_distance'),
+  status: text('status').$type<TicketStatus>().notNull(),
+  holdId: uuid('hold_id'),
+  lockedBy: uuid('locked_by'),
+  lockedUntil: instant('locked_until'),
+  orderId: uuid('order_id'),
+  ownerId: uuid('owner_id'),
+  soldAt: instant('sold_at'),
+  version: integer('version').notNull(),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export const eTickets = ticketsSchema.table('e_tickets', {
+  codeId: uuid('code_id').primaryKey(),
+  ticketId: uuid('ticket_id').notNull(),
+  eventId: uuid('event_id').notNull(),
+  orderId: uuid('order_id').notNull(),
+  ownerId: uuid('owner_id').notNull(),
+  code: text('code').notNull(),
+  issuedAt: instant('issued_at').notNull(),
+  revokedAt: instant('revoked_at'),
+  revokedReason: text('revoked_reason').$type<'refunded' | 'event_cancelled'>(),
+  checkedInAt: instant('checked_in_at'),
+  checkedInBy: uuid('checked_in_by'),
+});
+
+export const signingKeys = ticketsSchema.table('signing_keys', {
+  kid: text('kid').primaryKey(),
+  algorithm: text('algorithm').notNull(),
+  publicJwk: jsonb('public_jwk').notNull(),
+  privateJwk: jsonb('private_jwk').notNull(),
+  createdAt: instant('created_at').notNull(),
+  retiredAt: instant('retired_at'),
+});
+
+export type InventoryRow = typeof inventories.$inferSelect;
+export type TicketTypeRow = typeof ticketTypes.$inferSelect;
+export type HoldRow = typeof holds.$inferSelect;
+export type TicketRow = typeof tickets.$inferSelect;
+export type ETicketRow = typeof eTickets.$inferSelect;
