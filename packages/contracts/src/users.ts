@@ -30,3 +30,10 @@ export const TokenPair = Type.Object({
   user: UserView,
 });
 export type TokenPair = Static<typeof TokenPair>;
+
+/** Claims every service agrees on for access tokens, issued by the user service. */
+export const ACCESS_TOKEN_ISSUER = 'ticketing-user-service';
+export const ACCESS_TOKEN_AUDIENCE = 'ticketing';
+
+/** Cache-store key under which a logged-out access token's id is kept until it would expire. */
+export const revokedAccessTokenKey = (tokenId: string) => `revoked-access-token:${tokenId}`;

@@ -1,6 +1,7 @@
 // Verifies access tokens at the edge against the user service's JWKS (fetched once, cached,
 // refetched on an unknown key id) and the revocation list in the cache store, so no call
 // to the user service is needed per request.
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, revokedAccessTokenKey } from '@ticketing/contracts';
 import {
   type CacheStore,
   type Clock,
@@ -9,7 +10,6 @@ import {
   type Role,
   UnauthorizedError,
 } from '@ticketing/platform';
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, revokedAccessTokenKey } from '@ticketing/user-service';
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, jwtVerify } from 'jose';
 import { request } from 'undici';
 import { AuthenticationUnavailableError } from './errors.js';

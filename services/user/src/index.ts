@@ -6,8 +6,6 @@ import { buildUserService } from './app.js';
 import { seedUsers } from './seed.js';
 
 export { DEMO_PASSWORD } from './seed.js';
-export { revokedAccessTokenKey } from './sessions.js';
-export { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from './signing-keys.js';
 
 export const userService: ServiceModule = {
   name: 'user',

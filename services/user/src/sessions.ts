@@ -1,6 +1,6 @@
 // Sessions: login, refresh-token rotation with reuse detection, logout.
 import { createHash, randomBytes } from 'node:crypto';
-import type { TokenPair } from '@ticketing/contracts';
+import { revokedAccessTokenKey, type TokenPair } from '@ticketing/contracts';
 import {
   type CacheStore,
   type Clock,
@@ -30,9 +30,6 @@ export interface ClientInfo {
   userAgent?: string;
   ipAddress?: string;
 }
-
-/** Key under which the gateway looks up revoked access-token ids. */
-export const revokedAccessTokenKey = (tokenId: string) => `revoked-access-token:${tokenId}`;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 

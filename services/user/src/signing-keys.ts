@@ -1,12 +1,11 @@
 // Access tokens: EdDSA (Ed25519) JWTs signed with a key kept in the database, so
 // every instance signs with the same key and the JWKS lists it for the gateway.
 import { randomUUID } from 'node:crypto';
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '@ticketing/contracts';
 import type { Clock, Database, Role } from '@ticketing/platform';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { findPublishedSigningKeys, insertSigningKey, lockSigningKeys } from './repository.js';
 
-export const ACCESS_TOKEN_ISSUER = 'ticketing-user-service';
-export const ACCESS_TOKEN_AUDIENCE = 'ticketing';
 const ALGORITHM = 'EdDSA';
 
 export interface AccessTokenSubject {
