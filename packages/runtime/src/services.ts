@@ -1,4 +1,5 @@
-// Every service the platform has, in start order: the gateway last, once its upstreams listen.
+// Every service the platform has, in start order: a service starts after the ones it calls
+// (with port 0 in tests, a service's URL is known only once it listens); the gateway last.
 import { eventService } from '@ticketing/event-service';
 import { gatewayService } from '@ticketing/gateway-service';
 import { notificationService } from '@ticketing/notification-service';
@@ -10,8 +11,8 @@ import { userService } from '@ticketing/user-service';
 
 export const SERVICES: ServiceModule[] = [
   userService,
-  eventService,
   ticketService,
+  eventService,
   paymentService,
   orderService,
   notificationService,

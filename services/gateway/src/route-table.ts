@@ -80,6 +80,10 @@ export const DEFAULT_ROUTES: RouteRule[] = [
     rateLimit: 'orders',
   },
   { path: '/api/v1/orders/*', service: 'order', access: 'authenticated' },
+  // payment service: the Stripe webhook (verified by its signature) and admin views
+  { path: '/api/v1/payments/webhooks/stripe', methods: ['POST'], service: 'payment', access: 'public' },
+  { path: '/api/v1/payments', service: 'payment', access: ADMINS },
+  { path: '/api/v1/payments/*', service: 'payment', access: ADMINS },
   // notification service
   { path: '/api/v1/notifications/*', service: 'notification', access: 'authenticated' },
 ];

@@ -1,10 +1,14 @@
 // The payment service as the runtime sees it.
 import { fileURLToPath } from 'node:url';
-import { createServiceApp, type ServiceModule } from '@ticketing/platform';
+import type { ServiceModule } from '@ticketing/platform';
+import { buildPaymentService } from './app.js';
+import { PAYMENT_SCHEMA } from './payments.js';
+
+export { SANDBOX_CARDS } from './sandbox-gateway.js';
 
 export const paymentService: ServiceModule = {
   name: 'payment',
-  schema: 'payments',
+  schema: PAYMENT_SCHEMA,
   migrationsDir: fileURLToPath(new URL('../migrations/', import.meta.url)),
-  build: async (context) => ({ app: await createServiceApp(context, 'payment') }),
+  build: buildPaymentService,
 };
