@@ -1,0 +1,136 @@
+// buildApp for the notification service: wires its dependencies into a Fastify app, the event
+// consumers, the delivery worker and the reminder scheduler. Nothing listens here.
+import {
+  type Clock,
+  createServiceApp,
+  type Database,
+  type RunningService,
+  type ServiceContext,
+} from '@ticketing/platform';
+import { Counter } from 'prom-client';
+import type { Senders } from './channels.js';
+import { notificationServiceConfig } from './config.js';
+import { type ContactDeps, refreshContact } from './contacts.js';
+import { DeliveryWorker } from './delivery.js';
+import { FileEmailSender, SmtpEmailSender } from './email.js';
+import { subscribeToEvents } from './events.js';
+import type { MailOutboxDeps } from './mail-outbox.js';
+import { LogPushSender, WebPushSender } from './push.js';
+import { eventReactions } from './reactions.js';
+import { ReminderScheduler } from './reminders.js';
+import { registerRoutes } from './routes.js';
+import { LogSmsSender, TwilioSmsSender } from './sms.js';
+import { type TemplateDeps, writeDefaultTemplates } from './templates.js';
+
+export interface NotificationServiceDeps {
+  db: Database;
+  clock: Clock;
+  refreshContact(userId: string): Promise<void>;
+  maxAttempts: number;
+  senders: Senders;
+  templates: TemplateDeps;
+  mailOutbox: MailOutboxDeps;
+  onQueued(): void;
+}
+
+export async function buildNotificationService(context: ServiceContext): Promise<RunningService> {
+  const settings = notificationServiceConfig(context.config, context.env);
+  const logger = context.logger.child({ service: 'notification' });
+  const app = await createServiceApp(context, 'notification', {
+    description: 'Email, SMS and push from domain events: templates, preferences, retries, history',
+  });
+
+  const senders: Senders = {
+    email: settings.smtpUrl
+      ? new SmtpEmailSender(settings.smtpUrl, settings.mailFrom, settings.sendConcurrency)
+      : new FileEmailSender(settings.mailOutboxDir, settings.mailFrom),
+    sms: settings.sms ? new TwilioSmsSender(settings.sms) : new LogSmsSender(logger),
+    push: settings.vapid ? new WebPushSender(settings.vapid) : new LogPushSender(logger),
+  };
+  logger.info(
+    { email: senders.email.mode, sms: senders.sms.mode, push: senders.push.mode },
+    'notification channels ready',
+  );
+
+  const templates: TemplateDeps = { db: context.db, clock: context.clock, webUrl: settings.publicWebUrl };
+  await writeDefaultTemplates(templates);
+
+  const contacts: ContactDeps = {
+    db: context.db,
+    clock: context.clock,
+    logger,
+    userService: () => context.client('user'),
+    contactTtlHours: settings.contactTtlHours,
+  };
+
+  const deliveries = new Counter({
+    name: 'notifications_delivery_total',
+    help: 'Delivery attempts by channel, type and outcome (sent, retry, failed, skipped)',
+    labelNames: ['channel', 'type', 'outcome'],
+    registers: [app.metrics],
+  });
+  const worker = new DeliveryWorker(
+    {
+      db: context.db,
+      clock: context.clock,
+      cache: context.cache,
+      logger,
+      senders,
+      contacts,
+      orders: { orderService: () => context.client('order'), logger },
+      templates,
+      settings: {
+        retryBaseMs: settings.retryBaseMs,
+        retryMaxMs: settings.retryMaxMs,
+        batchSize: settings.batchSize,
+        sendRatePerSecond: settings.sendRatePerSecond,
+        sendConcurrency: settings.sendConcurrency,
+        webUrl: settings.publicWebUrl,
+      },
+      onOutcome: (channel, type, outcome) => deliveries.inc({ channel, type, outcome }),
+    },
+    settings.workerIntervalMs,
+  );
+  const onQueued = () => worker.kick();
+  const reminders = new ReminderScheduler(
+    {
+      db: context.db,
+      clock: context.clock,
+      leadHours: settings.reminderLeadHours,
+      maxAttempts: settings.maxAttempts,
+    },
+    settings.reminderIntervalMs,
+    logger,
+    onQueued,
+  );
+
+  const deps: NotificationServiceDeps = {
+    db: context.db,
+    clock: context.clock,
+    refreshContact: (userId) => refreshContact(contacts, userId),
+    maxAttempts: settings.maxAttempts,
+    senders,
+    templates,
+    mailOutbox: { db: context.db, email: senders.email },
+    onQueued,
+  };
+  registerRoutes(app, deps);
+
+  return {
+    app,
+    async startWorkers() {
+      await subscribeToEvents(
+        context.bus,
+        eventReactions({ db: context.db, clock: context.clock, maxAttempts: settings.maxAttempts, onQueued }),
+        logger,
+      );
+      worker.start();
+      reminders.start();
+    },
+    async stopWorkers() {
+      await reminders.stop();
+      await worker.stop();
+      await senders.email.close();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// The notification service's settings, read once from the environment and validated; a bad
+// value stops the start with one line naming the variable. Without SMTP_URL mail is written as
+// .eml files under DATA_DIR/outbox-mail; without an SMS provider or VAPID keys, SMS and push
+// messages are logged instead of sent.
+import { join } from 'node:path';
+import { ConfigError, type PlatformConfig, readInteger, readUrl } from '@ticketing/platform';
+
+type Env = Record<string, string | undefined>;
+
+export interface SmsProviderConfig {
+  /** Base URL of a Twilio-shaped API (SMS_PROVIDER_URL, default https://api.twilio.com). */
+  baseUrl: string;
+  accountSid: string;
+  authToken: string;
+  /** Sender number or alphanumeric id (SMS_FROM). */
+  from: string;
+}
+
+export interface VapidConfig {
+  publicKey: string;
+  privateKey: string;
+  /** A mailto: or https: URL identifying the sender to push services (VAPID_SUBJECT). */
+  subject: string;
+}
+
+export interface NotificationServiceConfig {
+  /** SMTP server (SMTP_URL, smtp:// or smtps://); undefined → .eml files in mailOutboxDir. */
+  smtpUrl: string | undefined;
+  mailOutboxDir: string;
+  /** From header of every mail (MAIL_FROM). */
+  mailFrom: string;
+  sms: SmsProviderConfig | undefined;
+  vapid: VapidConfig | undefined;
+  /** Links in messages point here (PUBLIC_WEB_URL, default the gateway). */
+  publicWebUrl: string;
+  /** Tries before a notification is FAILED (NOTIFICATION_MAX_ATTEMPTS, default 5). */
+  maxAttempts: number;
+  /** First retry delay; doubled on each further try (NOTIFICATION_RETRY_BASE_MS, default 30 s). */
+  retryBaseMs: number;
+  /** Longest retry delay (NOTIFICATION_RETRY_MAX_MS, default 1 h). */
+  retryMaxMs: number;
+  /** How often the delivery worker looks for due notifications (NOTIFICATION_WORKER_INTERVAL_MS). */
+  workerIntervalMs: number;
+  /** Notifications claimed per worker round (NOTIFICATION_BATCH_SIZE, default 100). */
+  batchSize: number;
+  /** Messages per second per channel across all instances (NOTIFICATION_SEND_RATE_PER_SECOND). */
+  sendRatePerSecond: number;
+  /** Messages one instance sends at once (NOTIFICATION_SEND_CONCURRENCY, default 4). */
+  sendConcurrency: number;
+  /** How long before an event its ticket holders get a reminder (NOTIFICATION_REMINDER_LEAD_HOURS). */
+  reminderLeadHours: number;
+  /** How often the reminder scheduler looks for upcoming events (NOTIFICATION_REMINDER_INTERVAL_MS). */
+  reminderIntervalMs: number;
+  /** A contact read from the user service is read again after this long (NOTIFICATION_CONTACT_TTL_HOURS). */
+  contactTtlHours: number;
+}
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** All of a group's variables or none: half a configuration is a mistake, not a choice. */
+function readGroup<T extends string>(env: Env, names: readonly T[]): Record<T, string> | undefined {
+  const values = names.map((name) => present(env, name));
+  if (values.every((value) => value === undefined)) return undefined;
+  const missing = names.find((_, index) => values[index] === undefined);
+  if (missing) throw new ConfigError(missing, `set together with ${names.join(', ')}`, '');
+  return Object.fromEntries(names.map((name, index) => [name, values[index]!])) as Record<T, string>;
+}
+
+export function notificationServiceConfig(
+  config: PlatformConfig,
+  env: Env = process.env,
+): NotificationServiceConfig {
+  const smtpUrl = readUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  if (config.environment === 'production' && smtpUrl === undefined) {
+    throw new ConfigError('SMTP_URL', 'set in production (mail would only be written to files)', '');
+  }
+  const sms = readGroup(env, ['SMS_ACCOUNT_SID', 'SMS_AUTH_TOKEN', 'SMS_FROM']);
+  const vapid = readGroup(env, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT']);
+  if (vapid && !/^(mailto:|https:\/\/)/.test(vapid.VAPID_SUBJECT)) {
+    throw new ConfigError('VAPID_SUBJECT', 'a mailto: or https:// URL', vapid.VAPID_SUBJECT);
+  }
+  const mailFrom = present(env, 'MAIL_FROM') ?? 'Ticketing <no-reply@ticketing.local>';
+  if (!/@[^\s@>]+\.[^\s@>]+/.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', 'an address such as "Ticketing <tickets@example.com>"', mailFrom);
+  }
+  const gateway = config.serviceUrls.gateway[0] ?? `http://127.0.0.1:${config.ports.gateway}`;
+  return {
+    smtpUrl,
+    mailOutboxDir: join(config.dataDir, 'outbox-mail'),
+    mailFrom,
+    sms: sms && {
+      baseUrl: (readUrl(env, 'SMS_PROVIDER_URL', ['http:', 'https:']) ?? 'https://api.twilio.com').replace(
+        /\/+$/,
+        '',
+      ),
+      accountSid: sms.SMS_ACCOUNT_SID,
+      authToken: sms.SMS_AUTH_TOKEN,
+      from: sms.SMS_FROM,
+    },
+    vapid: vapid && {
+      publicKey: vapid.VAPID_PUBLIC_KEY,
+      privateKey: vapid.VAPID_PRIVATE_KEY,
+      subject: vapid.VAPID_SUBJECT,
+    },
+    publicWebUrl: (readUrl(env, 'PUBLIC_WEB_URL', ['http:', 'https:']) ?? gateway).replace(/\/+$/, ''),
+    maxAttempts: readInteger(env, 'NOTIFICATION_MAX_ATTEMPTS', 5, 1, 50),
+    retryBaseMs: readInteger(env, 'NOTIFICATION_RETRY_BASE_MS', 30_000, 1, 86_400_000),
+    retryMaxMs: readInteger(env, 'NOTIFICATION_RETRY_MAX_MS', 3_600_000, 1, 7 * 86_400_000),
+    workerIntervalMs: readInteger(env, 'NOTIFICATION_WORKER_INTERVAL_MS', 1_000, 10, 600_000),
+    batchSize: readInteger(env, 'NOTIFICATION_BATCH_SIZE', 100, 1, 10_000),
+    sendRatePerSecond: readInteger(env, 'NOTIFICATION_SEND_RATE_PER_SECOND', 50, 1, 100_000),
+    sendConcurrency: readInteger(env, 'NOTIFICATION_SEND_CONCURRENCY', 4, 1, 100),
+    reminderLeadHours: readInteger(env, 'NOTIFICATION_REMINDER_LEAD_HOURS', 24, 1, 24 * 30),
+    reminderIntervalMs: readInteger(env, 'NOTIFICATION_REMINDER_INTERVAL_MS', 60_000, 10, 86_400_000),
+    contactTtlHours: readInteger(env, 'NOTIFICATION_CONTACT_TTL_HOURS', 24, 0, 24 * 365),
+  };
+}

@@ -1,0 +1,320 @@
+// Delivery: a worker claims due notifications (FOR UPDATE SKIP LOCKED, with a lease so a crashed
+// sender's messages are picked up again), finds the recipient's address, renders the template
+// on the first attempt, and sends under a per-channel rate limit shared by all instances. A
+// failure is retried with exponential backoff until max_attempts, then the notification is
+// FAILED; a permanent failure (a rejected address) fails at once. Time comes from the injected
+// clock, so tests move retries forward without waiting.
+import { type CacheStore, type Clock, type Database, type Logger, newId } from '@ticketing/platform';
+import {
+  type Delivered,
+  DeliveryError,
+  type OutgoingEmail,
+  type PushDelivered,
+  type Senders,
+} from './channels.js';
+import { type ContactDeps, ContactUnavailableError, resolveContact } from './contacts.js';
+import { eTicketAttachments } from './e-tickets.js';
+import { escapeHtml, mailLayout } from './email.js';
+import {
+  type Channel,
+  type Facts,
+  isTransactional,
+  type NotificationType,
+  templateView,
+  toLocale,
+} from './notification-types.js';
+import { type OrderDetailsDeps, OrderDetailsUnavailableError, withETickets } from './order-details.js';
+import * as repository from './repository.js';
+import type { NotificationRow } from './tables.js';
+import { renderMessage, type TemplateDeps } from './templates.js';
+
+export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'skipped';
+
+export interface DeliverySettings {
+  retryBaseMs: number;
+  retryMaxMs: number;
+  batchSize: number;
+  sendRatePerSecond: number;
+  sendConcurrency: number;
+  webUrl: string;
+}
+
+export interface DeliveryDeps {
+  db: Database;
+  clock: Clock;
+  cache: CacheStore;
+  logger: Logger;
+  senders: Senders;
+  contacts: ContactDeps;
+  orders: OrderDetailsDeps;
+  templates: TemplateDeps;
+  settings: DeliverySettings;
+  onOutcome?(channel: Channel, type: string, outcome: DeliveryOutcome): void;
+}
+
+/** How long a claimed notification stays with its sender before another may take it over. */
+const LEASE_MS = 5 * 60_000;
+
+/** The wait after the nth failed attempt: base, 2×base, 4×base, … capped at max. */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Waits until the channel's shared sending rate allows one more message. */
+async function acquireSendSlot(deps: DeliveryDeps, channel: Channel): Promise<void> {
+  for (;;) {
+    const decision = await deps.cache.hitSlidingWindow(
+      `notifications:send-rate:${channel}`,
+      deps.settings.sendRatePerSecond,
+      1_000,
+    );
+    if (decision.allowed) return;
+    await new Promise((resume) => setTimeout(resume, Math.min(1_000, Math.max(5, decision.retryAfterMs))));
+  }
+}
+
+/** A message that cannot go out says why, and whether the user exists to be reached another way. */
+type Prepared = { skip: string; reachable: boolean } | { send: () => Promise<Delivered> };
+
+/** Finds the address and renders the message (once); says why a message cannot be sent at all. */
+async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promise<Prepared> {
+  const channel = notification.channel as Channel;
+  const type = notification.type as NotificationType;
+  let facts = notification.data as Facts;
+  if (type === 'order-confirmed' && channel === 'email' && facts.tickets === undefined) {
+    facts = await withETickets(deps.orders, notification.userId, facts);
+    // Kept, so retries and the history need not ask the order service again.
+    await repository.saveFacts(deps.db.orm, notification.id, facts as Record<string, unknown>);
+  }
+  const contact = await resolveContact(deps.contacts, notification.userId, {
+    phoneNumber: channel === 'sms',
+  });
+  if (!contact) return { skip: 'the user does not exist', reachable: false };
+  const locale = toLocale(notification.locale ?? contact.locale);
+  const webUrl = deps.settings.webUrl;
+  const pushTargets =
+    channel === 'push' ? await repository.findPushSubscriptions(deps.db.orm, notification.userId) : [];
+  const recipient =
+    channel === 'email'
+      ? contact.email
+      : channel === 'sms'
+        ? contact.phoneNumber
+        : pushTargets.length > 0
+          ? `${pushTargets.length} browser(s)`
+          : null;
+  if (recipient === null) {
+    return {
+      skip: channel === 'sms' ? 'the user has no phone number' : 'the user has no push subscription',
+      reachable: true,
+    };
+  }
+  let rendered = { subject: notification.subject, text: notification.bodyText, html: notification.bodyHtml };
+  if (notification.bodyText === null || notification.recipient !== recipient) {
+    const view = templateView(type, facts, contact, locale, webUrl);
+    const message = await renderMessage(deps.templates, { type, channel, locale }, view);
+    rendered = {
+      subject: message.subject,
+      text: message.text,
+      html:
+        channel === 'email' && message.html !== null
+          ? mailLayout(message.html, { lang: locale, title: message.subject ?? '', webUrl })
+          : null,
+    };
+    await repository.saveRendering(deps.db.orm, notification.id, {
+      recipient,
+      locale,
+      subject: rendered.subject,
+      bodyText: rendered.text,
+      bodyHtml: rendered.html,
+    });
+  }
+  const text = rendered.text!;
+  switch (channel) {
+    case 'email': {
+      const mail: OutgoingEmail = {
+        notificationId: notification.id,
+        to: { name: `${contact.firstName} ${contact.lastName}`.trim(), address: recipient },
+        subject: rendered.subject ?? '',
+        text,
+        html:
+          rendered.html ?? mailLayout(`<pre>${escapeHtml(text)}</pre>`, { lang: locale, title: '', webUrl }),
+        attachments:
+          type === 'order-confirmed'
+            ? await eTicketAttachments(facts, {
+                orderUrl: `${webUrl}/account/orders/${facts.orderId ?? ''}`,
+                createdAt: notification.createdAt,
+              })
+            : [],
+      };
+      return { send: () => deps.senders.email.send(mail) };
+    }
+    case 'sms':
+      return { send: () => deps.senders.sms.send({ notificationId: notification.id, to: recipient, text }) };
+    case 'push':
+      return {
+        send: async () => {
+          const delivered: PushDelivered = await deps.senders.push
+            .send({
+              notificationId: notification.id,
+              targets: pushTargets.map((target) => ({
+                endpoint: target.endpoint,
+                keys: { p256dh: target.p256dh, auth: target.auth },
+              })),
+              title: rendered.subject ?? '',
+              text,
+              url: webUrl,
+            })
+            .catch(async (error: DeliveryError & { goneEndpoints?: string[] }) => {
+              await dropGoneSubscriptions(deps, error.goneEndpoints ?? []);
+              throw error;
+            });
+          await dropGoneSubscriptions(deps, delivered.goneEndpoints);
+          return delivered;
+        },
+      };
+  }
+}
+
+async function dropGoneSubscriptions(deps: DeliveryDeps, endpoints: string[]) {
+  for (const endpoint of endpoints) await repository.deletePushSubscriptionByEndpoint(deps.db.orm, endpoint);
+}
+
+async function deliverOne(deps: DeliveryDeps, notification: NotificationRow): Promise<void> {
+  const channel = notification.channel as Channel;
+  const report = (outcome: DeliveryOutcome) => deps.onOutcome?.(channel, notification.type, outcome);
+  try {
+    const prepared = await prepare(deps, notification);
+    if ('skip' in prepared) {
+      const now = deps.clock.now();
+      await repository.markSkipped(deps.db.orm, notification.id, prepared.skip, now);
+      report('skipped');
+      // A transactional message must reach the user by some channel: email is always there.
+      if (
+        channel !== 'email' &&
+        isTransactional(notification.type as NotificationType) &&
+        prepared.reachable
+      ) {
+        await repository.insertEmailFallback(deps.db.orm, notification, {
+          ...notification,
+          id: newId(),
+          nextAttemptAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+      return;
+    }
+    await acquireSendSlot(deps, channel);
+    const delivered = await prepared.send();
+    await repository.markSent(deps.db.orm, notification.id, delivered.providerMessageId, deps.clock.now());
+    report('sent');
+  } catch (error) {
+    const known =
+      error instanceof DeliveryError ||
+      error instanceof ContactUnavailableError ||
+      error instanceof OrderDetailsUnavailableError;
+    if (!known)
+      deps.logger.error({ err: error, notificationId: notification.id }, 'delivering a notification failed');
+    const message = (error as Error).message ?? String(error);
+    const permanent = error instanceof DeliveryError && error.permanent;
+    const now = deps.clock.now();
+    const retryAt =
+      permanent || notification.attempts >= notification.maxAttempts
+        ? null
+        : new Date(
+            now.getTime() +
+              retryDelayMs(notification.attempts, deps.settings.retryBaseMs, deps.settings.retryMaxMs),
+          );
+    await repository.markAttemptFailed(deps.db.orm, notification.id, message.slice(0, 2_000), retryAt, now);
+    report(retryAt ? 'retry' : 'failed');
+    if (!retryAt) {
+      deps.logger.warn(
+        { notificationId: notification.id, channel, attempts: notification.attempts, error: message },
+        'notification FAILED',
+      );
+    }
+  }
+}
+
+/** How many notifications one round claims: about a second's worth at the sending rate. */
+export const claimSize = (settings: DeliverySettings) =>
+  Math.min(settings.batchSize, settings.sendRatePerSecond);
+
+/** One round: claims due notifications and delivers them; returns how many it claimed. */
+export async function deliverDueNotifications(deps: DeliveryDeps): Promise<number> {
+  const now = deps.clock.now();
+  const claimed = await deps.db.transaction((tx) =>
+    repository.claimDueNotifications(tx, now, new Date(now.getTime() + LEASE_MS), claimSize(deps.settings)),
+  );
+  let next = 0;
+  const workers = Array.from(
+    { length: Math.min(deps.settings.sendConcurrency, claimed.length) },
+    async () => {
+      while (next < claimed.length) {
+        const notification = claimed[next++]!;
+        await deliverOne(deps, notification);
+      }
+    },
+  );
+  await Promise.all(workers);
+  return claimed.length;
+}
+
+/** Runs delivery rounds every interval and whenever kicked, never two rounds of one instance at once. */
+export class DeliveryWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private failing = false;
+
+  constructor(
+    private readonly deps: DeliveryDeps,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Deliver what is due now (called when messages were queued). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .then(() => {
+        if (this.failing) this.deps.logger.info('notification delivery recovered');
+        this.failing = false;
+      })
+      .catch((error) => {
+        // Warn once per outage; the next interval tries again.
+        if (!this.failing)
+          this.deps.logger.warn({ err: error }, 'notification delivery failing; will keep retrying');
+        this.failing = true;
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    // A full round means more may be due: go on until a round comes back short.
+    while (!this.stopped && (await deliverDueNotifications(this.deps)) >= claimSize(this.deps.settings)) {}
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,244 @@
+// What each consumed event causes: contacts, events and ticket holders kept up to date, and the
+// messages queued for the people concerned. Every reaction runs inside consumeOnce, in one
+// transaction with the inbox record, so a redelivered event queues nothing a second time.
+import type {
+  EventCancelledPayload,
+  EventPublishedPayload,
+  OrderCancelledPayload,
+  OrderConfirmedPayload,
+  OrderFailedPayload,
+  PaymentRefundedPayload,
+  TicketSoldPayload,
+  UserRegisteredPayload,
+} from '@ticketing/contracts';
+import { type Clock, consumeOnce, type Database, type DomainEvent, type Executor } from '@ticketing/platform';
+import { recordRegisteredContact } from './contacts.js';
+import { CONSUMER_GROUP, type EventHandlers } from './events.js';
+import type { Facts } from './notification-types.js';
+import { type Notice, queueNotifications } from './notifications.js';
+import * as repository from './repository.js';
+import { type EventDetailsRow, NOTIFICATION_SCHEMA } from './tables.js';
+
+export interface ReactionDeps {
+  db: Database;
+  clock: Clock;
+  maxAttempts: number;
+  /** Called after a commit that queued messages, so the delivery worker starts at once. */
+  onQueued(): void;
+}
+
+/** What messages say about an event, from what this service knows of it. */
+function eventFacts(eventId: string, details: EventDetailsRow | undefined): Facts {
+  return {
+    eventId,
+    eventTitle: details?.title ?? null,
+    startsAt: details?.startsAt.toISOString() ?? null,
+    endsAt: details?.endsAt?.toISOString() ?? null,
+    timeZone: details?.timeZone ?? null,
+    location: details?.location ?? null,
+  };
+}
+
+export function eventReactions(deps: ReactionDeps): EventHandlers {
+  /** Runs the reaction once per event; wakes the delivery worker when it queued something. */
+  const once = async <Payload>(
+    event: DomainEvent<Payload>,
+    react: (tx: Executor, now: Date) => Promise<number | undefined>,
+  ) => {
+    let queued = 0;
+    await consumeOnce(deps.db, NOTIFICATION_SCHEMA, CONSUMER_GROUP, event, async (tx) => {
+      queued = (await react(tx, deps.clock.now())) ?? 0;
+    });
+    if (queued > 0) deps.onQueued();
+  };
+  const queue = (tx: Executor, notice: Notice, now: Date) =>
+    queueNotifications(tx, notice, { maxAttempts: deps.maxAttempts, now });
+
+  return {
+    userRegistered: (event: DomainEvent<UserRegisteredPayload>) =>
+      once(event, async (tx, now) => {
+        await recordRegisteredContact(tx, event.payload, now);
+        return queue(
+          tx,
+          {
+            type: 'welcome',
+            userIds: [event.payload.userId],
+            facts: { username: event.payload.username },
+            sourceEventId: event.id,
+            bulk: false,
+          },
+          now,
+        );
+      }),
+
+    eventPublished: (event: DomainEvent<EventPublishedPayload>) =>
+      once(event, async (tx, now) => {
+        const { payload } = event;
+        await repository.upsertEventDetails(
+          tx,
+          {
+            eventId: payload.eventId,
+            title: payload.title,
+            startsAt: new Date(payload.startsAt),
+            endsAt: new Date(payload.endsAt),
+            timeZone: payload.timeZone,
+            location: null,
+          },
+          now,
+        );
+        return 0;
+      }),
+
+    eventCancelled: (event: DomainEvent<EventCancelledPayload>) =>
+      once(event, async (tx, now) => {
+        const { payload } = event;
+        await repository.markEventCancelled(
+          tx,
+          { eventId: payload.eventId, title: payload.title, startsAt: new Date(payload.startsAt) },
+          now,
+        );
+        const details = await repository.findEventDetails(tx, payload.eventId);
+        const holders = await repository.findTicketHolderIds(tx, payload.eventId);
+        return queue(
+          tx,
+          {
+            type: 'event-cancelled',
+            userIds: holders,
+            facts: {
+              ...eventFacts(payload.eventId, details),
+              eventTitle: payload.title,
+              reason: payload.reason,
+            },
+            sourceEventId: event.id,
+            bulk: true,
+          },
+          now,
+        );
+      }),
+
+    ticketSold: (event: DomainEvent<TicketSoldPayload>) =>
+      once(event, async (tx, now) => {
+        const { payload } = event;
+        await repository.upsertTicketHolder(
+          tx,
+          {
+            orderId: payload.orderId,
+            eventId: payload.eventId,
+            userId: payload.userId,
+            tickets: payload.tickets.length,
+          },
+          now,
+        );
+        return 0;
+      }),
+
+    orderConfirmed: (event: DomainEvent<OrderConfirmedPayload>) =>
+      once(event, async (tx, now) => {
+        const { payload } = event;
+        await repository.upsertTicketHolder(
+          tx,
+          {
+            orderId: payload.orderId,
+            eventId: payload.eventId,
+            userId: payload.userId,
+            tickets: payload.quantity,
+          },
+          now,
+        );
+        const details = await repository.findEventDetails(tx, payload.eventId);
+        return queue(
+          tx,
+          {
+            type: 'order-confirmed',
+            userIds: [payload.userId],
+            facts: {
+              ...eventFacts(payload.eventId, details),
+              orderId: payload.orderId,
+              amount: payload.total,
+              currency: payload.currency,
+              quantity: payload.quantity,
+              // Labels and codes are read from the order service when the mail is sent: the event has only ids.
+              ticketIds: payload.ticketIds,
+            },
+            sourceEventId: event.id,
+            bulk: false,
+          },
+          now,
+        );
+      }),
+
+    orderCancelled: (event: DomainEvent<OrderCancelledPayload>) =>
+      once(event, async (tx, now) => {
+        const { payload } = event;
+        await repository.endTicketHolding(
+          tx,
+          { orderId: payload.orderId, eventId: payload.eventId, userId: payload.userId },
+          now,
+        );
+        // The holders of a cancelled event already got the event-cancelled message; the refund follows.
+        if (payload.by === 'event_cancelled') return 0;
+        const details = await repository.findEventDetails(tx, payload.eventId);
+        return queue(
+          tx,
+          {
+            type: 'order-cancelled',
+            userIds: [payload.userId],
+            facts: {
+              ...eventFacts(payload.eventId, details),
+              orderId: payload.orderId,
+              reason: payload.reason,
+            },
+            sourceEventId: event.id,
+            bulk: false,
+          },
+          now,
+        );
+      }),
+
+    orderFailed: (event: DomainEvent<OrderFailedPayload>) =>
+      once(event, async (tx, now) => {
+        const { payload } = event;
+        const details = await repository.findEventDetails(tx, payload.eventId);
+        return queue(
+          tx,
+          {
+            type: 'order-failed',
+            userIds: [payload.userId],
+            facts: {
+              ...eventFacts(payload.eventId, details),
+              orderId: payload.orderId,
+              reason: payload.failureReason,
+            },
+            sourceEventId: event.id,
+            bulk: false,
+          },
+          now,
+        );
+      }),
+
+    paymentRefunded: (event: DomainEvent<PaymentRefundedPayload>) =>
+      once(event, async (tx, now) => {
+        const { payload } = event;
+        const holding = await repository.findTicketHolding(tx, payload.orderId);
+        const details = holding ? await repository.findEventDetails(tx, holding.eventId) : undefined;
+        return queue(
+          tx,
+          {
+            type: 'payment-refunded',
+            userIds: [payload.userId],
+            facts: {
+              ...(holding ? eventFacts(holding.eventId, details) : {}),
+              orderId: payload.orderId,
+              amount: payload.amount,
+              currency: payload.currency,
+              fullyRefunded: payload.fullyRefunded,
+              reason: payload.reason,
+            },
+            sourceEventId: event.id,
+            bulk: false,
+          },
+          now,
+        );
+      }),
+  };
+}

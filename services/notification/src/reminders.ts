@@ -1,0 +1,106 @@
+// Reminders: shortly before an event (NOTIFICATION_REMINDER_LEAD_HOURS) its ticket holders get a
+// reminder. A scheduler driven by the injected clock looks for events starting within the lead
+// time whose reminder is not queued yet; it locks each event's row (SKIP LOCKED, so instances
+// share the work), queues the reminders and marks the event reminded in one transaction.
+import type { Clock, Database, Logger } from '@ticketing/platform';
+import { queueNotifications } from './notifications.js';
+import * as repository from './repository.js';
+
+export interface ReminderDeps {
+  db: Database;
+  clock: Clock;
+  leadHours: number;
+  maxAttempts: number;
+}
+
+const EVENTS_PER_TRANSACTION = 20;
+
+/** Queues the reminders of every event now within the lead time; returns how many messages it queued. */
+export async function queueDueReminders(deps: ReminderDeps): Promise<number> {
+  let queued = 0;
+  for (;;) {
+    const round = await deps.db.transaction(async (tx) => {
+      const now = deps.clock.now();
+      const until = new Date(now.getTime() + deps.leadHours * 3_600_000);
+      const events = await repository.lockEventsDueForReminder(tx, now, until, EVENTS_PER_TRANSACTION);
+      let messages = 0;
+      for (const event of events) {
+        const holders = await repository.findTicketHolderIds(tx, event.eventId);
+        messages += await queueNotifications(
+          tx,
+          {
+            type: 'event-reminder',
+            userIds: holders,
+            facts: {
+              eventId: event.eventId,
+              eventTitle: event.title,
+              startsAt: event.startsAt.toISOString(),
+              endsAt: event.endsAt?.toISOString() ?? null,
+              timeZone: event.timeZone,
+              location: event.location,
+            },
+            sourceEventId: null,
+            bulk: true,
+            // One reminder per event, user and channel, even if the event is re-armed by a new start time.
+            dedupeKey: (userId, channel) =>
+              `reminder:${event.eventId}:${event.startsAt.toISOString()}:${userId}:${channel}`,
+          },
+          { maxAttempts: deps.maxAttempts, now },
+        );
+        await repository.markEventReminded(tx, event.eventId, now);
+      }
+      return { events: events.length, messages };
+    });
+    queued += round.messages;
+    if (round.events < EVENTS_PER_TRANSACTION) return queued;
+  }
+}
+
+/** Runs queueDueReminders every interval. */
+export class ReminderScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private failing = false;
+
+  constructor(
+    private readonly deps: ReminderDeps,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+    private readonly onQueued: () => void,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+        this.schedule();
+      });
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const queued = await queueDueReminders(this.deps);
+      if (queued > 0) this.onQueued();
+      if (this.failing) this.logger.info('reminder scheduler recovered');
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) this.logger.warn({ err: error }, 'reminder scheduler failing; will keep retrying');
+      this.failing = true;
+    }
+  }
+}
