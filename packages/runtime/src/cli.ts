@@ -1,8 +1,10 @@
-// The `ticketing` command: start (all services, or one with --service), migrate, seed.
+// The `ticketing` command: start (all services, or one with --service), migrate, seed, verify.
 import { parseArgs } from 'node:util';
-import { ConfigError, MigrationError } from '@ticketing/platform';
+import { formatReport, verifyInvariants } from '@ticketing/order-service';
+import { ConfigError, createLogger, loadConfig, loadDevSecrets, MigrationError } from '@ticketing/platform';
 import closeWithGrace from 'close-with-grace';
-import { StartupError } from './infrastructure.js';
+import pg from 'pg';
+import { createInfrastructure, StartupError } from './infrastructure.js';
 import { migrate, startPlatform } from './platform.js';
 import { serviceNames } from './services.js';
 
@@ -13,6 +15,8 @@ Commands:
                                or only the named ones with infrastructure from the environment
   migrate [--service NAME ...] apply database migrations and exit
   seed                         insert the demo data and exit
+  verify [--json]              check the data-safety invariants (ARCHITECTURE.md) on the database;
+                               exit 1 when one is violated
   help                         show this text
 
 Services: ${serviceNames().join(', ')}
@@ -32,17 +36,52 @@ const parseCommandLine = (argv: string[]) =>
   parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { service: { type: 'string', multiple: true }, help: { type: 'boolean' } },
+    options: {
+      service: { type: 'string', multiple: true },
+      help: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
   });
+
+/**
+ * Runs the order service's invariants checker on the configured database: DATABASE_URL, or the
+ * embedded server of a running platform, or the embedded server started for the check.
+ */
+async function verify(json: boolean): Promise<boolean> {
+  const config = loadConfig(process.env);
+  let url = config.databaseUrl;
+  let infrastructure: Awaited<ReturnType<typeof createInfrastructure>> | undefined;
+  if (url === undefined) {
+    const { postgresPassword } = await loadDevSecrets(config.dataDir);
+    const running = `postgres://postgres:${encodeURIComponent(postgresPassword)}@127.0.0.1:${config.embeddedPostgresPort}/ticketing`;
+    const probe = new pg.Client({ connectionString: running, connectionTimeoutMillis: 2_000 });
+    const up = await probe.connect().then(
+      () => true,
+      () => false,
+    );
+    await probe.end().catch(() => undefined);
+    if (up) url = running;
+    else {
+      infrastructure = await createInfrastructure(config, createLogger('warn'));
+      url = infrastructure.databaseUrl;
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  try {
+    const sweepIntervalMs = Number(process.env.TICKET_SWEEP_INTERVAL_MS ?? 5_000) || 5_000;
+    const report = await verifyInvariants(pool, { sweepIntervalMs });
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    return report.ok;
+  } finally {
+    await pool.end();
+    await infrastructure?.close();
+  }
+}
 
 export async function main(argv: string[]): Promise<void> {
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { service: { type: 'string', multiple: true }, help: { type: 'boolean' } },
-    });
+    parsed = parseCommandLine(argv);
   } catch (error) {
     process.stderr.write(`ticketing: ${(error as Error).message}\n\n${USAGE}\n`);
     process.exit(2);
@@ -57,6 +96,10 @@ export async function main(argv: string[]): Promise<void> {
     if (command === 'migrate') {
       await migrate({ services });
       process.stdout.write('migrations applied\n');
+      return;
+    }
+    if (command === 'verify') {
+      if (!(await verify(parsed.values.json ?? false))) process.exit(1);
       return;
     }
     if (command === 'seed') {

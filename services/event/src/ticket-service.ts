@@ -1,0 +1,74 @@
+// The ticket service as the event service uses it: creating an event's inventory when it is
+// published (an idempotent PUT, safe to retry) and reading availability counts. Turns the
+// ticket service's answers into this service's domain errors.
+import { Availability, type CreateInventoryBody } from '@ticketing/contracts';
+import { AppError, type ServiceClient, type ServiceResponse } from '@ticketing/platform';
+import { Compile } from 'typebox/compile';
+import {
+  InventoryConflictError,
+  TicketServiceRejectedError,
+  TicketServiceUnavailableError,
+} from './errors.js';
+
+export interface TicketService {
+  /** Resolves once the ticket service holds exactly this inventory for the event. */
+  createInventory(eventId: string, inventory: CreateInventoryBody, requestId?: string): Promise<void>;
+  /** Counts for the events the ticket service knows; throws when it cannot answer. */
+  availability(eventIds: string[]): Promise<Availability[]>;
+}
+
+const availabilityChecker = Compile(Availability);
+
+/**
+ * `client` is asked for on every call: the runtime knows the ticket service's address only once
+ * it listens, which (in one process, on free ports) can be after this service was built.
+ */
+export function ticketServiceOver(
+  client: () => ServiceClient,
+  timeouts: { inventoryMs: number; availabilityMs: number },
+): TicketService {
+  return {
+    async createInventory(eventId, inventory, requestId) {
+      let response: ServiceResponse<{ detail?: string } | undefined>;
+      try {
+        response = await client().call<{ detail?: string } | undefined>({
+          method: 'PUT',
+          path: `/api/v1/internal/inventory/${eventId}`,
+          body: inventory,
+          idempotent: true,
+          requestId,
+          timeoutMs: timeouts.inventoryMs,
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.status === 503)
+          throw new TicketServiceUnavailableError(error.message);
+        throw error;
+      }
+      if (response.status === 200 || response.status === 201) return;
+      const detail = response.body?.detail ?? `status ${response.status}`;
+      if (response.status === 409) throw new InventoryConflictError(detail);
+      throw new TicketServiceRejectedError(response.status, detail);
+    },
+
+    async availability(eventIds) {
+      const found: Availability[] = [];
+      // The ticket service answers up to 100 events per call.
+      for (let start = 0; start < eventIds.length; start += 100) {
+        const body = await client().expectOk<unknown>({
+          method: 'GET',
+          path: '/api/v1/internal/availability',
+          query: { eventIds: eventIds.slice(start, start + 100).join(',') },
+          // Counts are an extra on a listing: one short attempt, never a wait for retries.
+          idempotent: false,
+          timeoutMs: timeouts.availabilityMs,
+        });
+        // `{items}` as the ticket service answers (a bare list is taken too); only valid entries count.
+        const items = Array.isArray(body) ? body : ((body as { items?: unknown })?.items ?? []);
+        for (const item of Array.isArray(items) ? items : []) {
+          if (availabilityChecker.Check(item)) found.push(item);
+        }
+      }
+      return found;
+    },
+  };
+}

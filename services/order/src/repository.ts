@@ -1,0 +1,257 @@
+// The order service's SQL, and only SQL. Every function takes a database or a transaction first.
+import type { Executor } from '@ticketing/platform';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import {
+  cancelledEvents,
+  idempotencyKeys,
+  type OrderLineRow,
+  type OrderRow,
+  type OrderStatus,
+  orderLines,
+  orders,
+  type SagaStep,
+} from './tables.js';
+
+export type NewOrder = typeof orders.$inferInsert;
+
+/** Inserts the order unless a live order holds its hold already; undefined then. */
+export async function insertOrderUnlessHoldTaken(
+  tx: Executor,
+  order: NewOrder,
+): Promise<OrderRow | undefined> {
+  const [row] = await tx.insert(orders).values(order).onConflictDoNothing().returning();
+  return row;
+}
+
+export async function insertOrderLines(tx: Executor, lines: OrderLineRow[]): Promise<void> {
+  if (lines.length > 0) await tx.insert(orderLines).values(lines);
+}
+
+/** Claims the key for this order; false when the buyer already used it (the first request decides). */
+export async function claimIdempotencyKey(
+  tx: Executor,
+  entry: typeof idempotencyKeys.$inferInsert,
+): Promise<boolean> {
+  const rows = await tx
+    .insert(idempotencyKeys)
+    .values(entry)
+    .onConflictDoNothing()
+    .returning({ orderId: idempotencyKeys.orderId });
+  return rows.length > 0;
+}
+
+export async function findIdempotencyKey(db: Executor, userId: string, key: string) {
+  const [row] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+  return row;
+}
+
+export async function findOrder(db: Executor, id: string): Promise<OrderRow | undefined> {
+  const [row] = await db.select().from(orders).where(eq(orders.id, id));
+  return row;
+}
+
+export async function findLiveOrderOfHold(db: Executor, holdId: string): Promise<OrderRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.holdId, holdId), inArray(orders.status, ['PENDING', 'CONFIRMED'])));
+  return row;
+}
+
+export async function findLinesOfOrders(db: Executor, orderIds: string[]): Promise<OrderLineRow[]> {
+  if (orderIds.length === 0) return [];
+  return db
+    .select()
+    .from(orderLines)
+    .where(inArray(orderLines.orderId, orderIds))
+    .orderBy(asc(orderLines.orderId), asc(orderLines.position));
+}
+
+/**
+ * Takes the saga of an order for `leaseMs`: only when nobody holds it (or their lease ran
+ * out). Undefined when someone else is driving it right now.
+ */
+export async function claimSaga(
+  db: Executor,
+  id: string,
+  now: Date,
+  leaseUntil: Date,
+): Promise<OrderRow | undefined> {
+  const [row] = await db
+    .update(orders)
+    .set({ leaseUntil, updatedAt: now })
+    .where(
+      and(
+        eq(orders.id, id),
+        ne(orders.sagaStep, 'DONE'),
+        or(isNull(orders.leaseUntil), lt(orders.leaseUntil, now)),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+export type OrderChanges = Partial<
+  Pick<
+    OrderRow,
+    | 'status'
+    | 'sagaStep'
+    | 'paymentId'
+    | 'refundedAmount'
+    | 'failureCode'
+    | 'failureReason'
+    | 'cancelRequestedAt'
+    | 'cancelledBy'
+    | 'cancelReason'
+    | 'eventTitle'
+    | 'eventStartsAt'
+    | 'leaseUntil'
+    | 'nextAttemptAt'
+    | 'sagaAttempts'
+    | 'lastError'
+    | 'confirmedAt'
+    | 'cancelledAt'
+    | 'failedAt'
+  >
+>;
+
+/** Moves the saga on from `from`; undefined when the order is no longer at that step. */
+export async function advanceSaga(
+  tx: Executor,
+  id: string,
+  from: SagaStep,
+  changes: OrderChanges,
+  now: Date,
+): Promise<OrderRow | undefined> {
+  const [row] = await tx
+    .update(orders)
+    .set({ ...changes, updatedAt: now })
+    .where(and(eq(orders.id, id), eq(orders.sagaStep, from)))
+    .returning();
+  return row;
+}
+
+/** Gives the saga back after a step could not finish: another try after `nextAttemptAt`. */
+export async function postponeSaga(
+  db: Executor,
+  id: string,
+  nextAttemptAt: Date,
+  lastError: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .update(orders)
+    .set({
+      leaseUntil: null,
+      nextAttemptAt,
+      lastError,
+      sagaAttempts: sql`${orders.sagaAttempts} + 1`,
+      updatedAt: now,
+    })
+    .where(eq(orders.id, id));
+}
+
+export async function releaseSagaLease(db: Executor, id: string, now: Date): Promise<void> {
+  await db.update(orders).set({ leaseUntil: null, updatedAt: now }).where(eq(orders.id, id));
+}
+
+/** Unfinished sagas that are due and not driven by anyone, locked so one worker takes each. */
+export async function lockDueSagas(tx: Executor, now: Date, limit: number): Promise<OrderRow[]> {
+  return tx
+    .select()
+    .from(orders)
+    .where(
+      and(
+        ne(orders.sagaStep, 'DONE'),
+        lte(orders.nextAttemptAt, now),
+        or(isNull(orders.leaseUntil), lt(orders.leaseUntil, now)),
+      ),
+    )
+    .orderBy(asc(orders.nextAttemptAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+/** Makes an order's saga due now (a payment event arrived for it). */
+export async function makeSagaDue(db: Executor, id: string, step: SagaStep, now: Date): Promise<void> {
+  await db
+    .update(orders)
+    .set({ nextAttemptAt: now, updatedAt: now })
+    .where(and(eq(orders.id, id), eq(orders.sagaStep, step)));
+}
+
+/** Serialises confirming an event's orders with that event's cancellation. */
+export async function lockEventForOrders(tx: Executor, eventId: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`orders:event:${eventId}`}))`);
+}
+
+export async function recordCancelledEvent(
+  tx: Executor,
+  event: { eventId: string; reason: string; cancelledAt: Date },
+  now: Date,
+): Promise<void> {
+  await tx
+    .insert(cancelledEvents)
+    .values({ ...event, receivedAt: now })
+    .onConflictDoNothing();
+}
+
+export async function isEventCancelled(db: Executor, eventId: string): Promise<boolean> {
+  const rows = await db
+    .select({ eventId: cancelledEvents.eventId })
+    .from(cancelledEvents)
+    .where(eq(cancelledEvents.eventId, eventId));
+  return rows.length > 0;
+}
+
+/** Every confirmed order of the event starts its refund, in one statement the worker then carries out. */
+export async function startCancellingOrdersOfEvent(
+  tx: Executor,
+  eventId: string,
+  reason: string,
+  now: Date,
+): Promise<number> {
+  const rows = await tx
+    .update(orders)
+    .set({
+      sagaStep: 'CANCEL_REFUND',
+      cancelRequestedAt: now,
+      cancelledBy: 'event_cancelled',
+      cancelReason: reason,
+      nextAttemptAt: now,
+      updatedAt: now,
+    })
+    .where(and(eq(orders.eventId, eventId), eq(orders.status, 'CONFIRMED'), eq(orders.sagaStep, 'DONE')))
+    .returning({ id: orders.id });
+  return rows.length;
+}
+
+export interface OrderFilter {
+  userId?: string;
+  eventId?: string;
+  status?: OrderStatus;
+  from?: Date;
+  to?: Date;
+  before?: string;
+  limit: number;
+}
+
+/** Newest first, keyset-paginated on the (time-ordered UUIDv7) id. */
+export async function searchOrders(db: Executor, filter: OrderFilter): Promise<OrderRow[]> {
+  const conditions = [];
+  if (filter.userId) conditions.push(eq(orders.userId, filter.userId));
+  if (filter.eventId) conditions.push(eq(orders.eventId, filter.eventId));
+  if (filter.status) conditions.push(eq(orders.status, filter.status));
+  if (filter.from) conditions.push(gte(orders.createdAt, filter.from));
+  if (filter.to) conditions.push(lte(orders.createdAt, filter.to));
+  if (filter.before) conditions.push(lt(orders.id, filter.before));
+  return db
+    .select()
+    .from(orders)
+    .where(and(...conditions))
+    .orderBy(desc(orders.id))
+    .limit(filter.limit);
+}
