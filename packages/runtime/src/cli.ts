@@ -5,7 +5,7 @@ import { ConfigError, createLogger, loadConfig, loadDevSecrets, MigrationError }
 import closeWithGrace from 'close-with-grace';
 import pg from 'pg';
 import { createInfrastructure, StartupError } from './infrastructure.js';
-import { migrate, startPlatform } from './platform.js';
+import { migrate, type Platform, startPlatform } from './platform.js';
 import { serviceNames } from './services.js';
 
 const USAGE = `Usage: ticketing <command> [options]
@@ -112,14 +112,26 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`ticketing: unknown command "${command}"\n\n${USAGE}\n`);
       process.exit(2);
     }
-    const platform = await startPlatform({ services });
-    closeWithGrace({ delay: platform.config.shutdownTimeoutMs }, async ({ signal, err }) => {
+    // Signals are handled from the first moment: Ctrl+C during start-up (the first start
+    // initialises a database and seeds) must still stop the embedded PostgreSQL.
+    const interrupt = new AbortController();
+    let platform: Platform | undefined;
+    const starting = startPlatform({ services, signal: interrupt.signal });
+    closeWithGrace({ delay: loadConfig(process.env).shutdownTimeoutMs }, async ({ signal, err }) => {
       if (err)
         process.stderr.write(`ticketing: stopping after an unexpected error: ${err.stack ?? err.message}\n`);
       else
         process.stdout.write(`\nticketing: ${signal ?? 'stop'} received, draining requests and stopping\n`);
-      await platform.stop();
+      if (platform) return platform.stop();
+      interrupt.abort();
+      await starting.catch(() => undefined);
     });
+    try {
+      platform = await starting;
+    } catch (error) {
+      if (interrupt.signal.aborted) return; // close-with-grace finishes the exit
+      throw error;
+    }
     const lines = [...platform.services.values()].map(
       (service) => `  ${service.module.name.padEnd(13)} ${service.url}`,
     );

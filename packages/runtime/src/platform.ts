@@ -20,7 +20,7 @@ import {
   type ServiceName,
   systemClock,
 } from '@ticketing/platform';
-import { createInfrastructure, type Infrastructure } from './infrastructure.js';
+import { createInfrastructure, type Infrastructure, StartupError } from './infrastructure.js';
 import { findService, SERVICES } from './services.js';
 
 export interface StartOptions {
@@ -31,6 +31,8 @@ export interface StartOptions {
   seed?: 'first-start' | 'always' | 'never';
   clock?: Clock;
   logger?: Logger;
+  /** Aborting it (Ctrl+C during start-up) stops what has started and makes the start reject. */
+  signal?: AbortSignal;
 }
 
 export interface StartedService {
@@ -142,8 +144,13 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
     await infrastructure.close();
   };
 
+  const stopIfInterrupted = () => {
+    if (options.signal?.aborted) throw new StartupError('start interrupted');
+  };
+
   try {
     for (const module of selectServices(options.services)) {
+      stopIfInterrupted();
       const db = createDatabase({
         url: infrastructure.databaseUrl,
         poolSize: config.databasePoolSize,
@@ -176,7 +183,9 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
       await relay.start();
       await running.startWorkers?.();
     }
+    stopIfInterrupted();
     await seedIfWanted(options.seed ?? 'first-start', config, infrastructure, started, logger);
+    stopIfInterrupted();
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
