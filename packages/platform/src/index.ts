@@ -17,4 +17,6 @@ export * from './dev-secrets.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './logger.js';
+export * from './periodic-task.js';
 export * from './service.js';
+export * from './signing-key.js';

@@ -17,7 +17,7 @@ import { subscribeToEvents } from './events.js';
 import type { MailOutboxDeps } from './mail-outbox.js';
 import { LogPushSender, WebPushSender } from './push.js';
 import { eventReactions } from './reactions.js';
-import { ReminderScheduler } from './reminders.js';
+import { reminderScheduler } from './reminders.js';
 import { registerRoutes } from './routes.js';
 import { LogSmsSender, TwilioSmsSender } from './sms.js';
 import { type TemplateDeps, writeDefaultTemplates } from './templates.js';
@@ -92,7 +92,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
     settings.workerIntervalMs,
   );
   const onQueued = () => worker.kick();
-  const reminders = new ReminderScheduler(
+  const reminders = reminderScheduler(
     {
       db: context.db,
       clock: context.clock,

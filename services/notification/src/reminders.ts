@@ -2,7 +2,7 @@
 // reminder. A scheduler driven by the injected clock looks for events starting within the lead
 // time whose reminder is not queued yet; it locks each event's row (SKIP LOCKED, so instances
 // share the work), queues the reminders and marks the event reminded in one transaction.
-import type { Clock, Database, Logger } from '@ticketing/platform';
+import { type Clock, type Database, type Logger, PeriodicTask } from '@ticketing/platform';
 import { queueNotifications } from './notifications.js';
 import * as repository from './repository.js';
 
@@ -57,50 +57,13 @@ export async function queueDueReminders(deps: ReminderDeps): Promise<number> {
 }
 
 /** Runs queueDueReminders every interval. */
-export class ReminderScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  private failing = false;
-
-  constructor(
-    private readonly deps: ReminderDeps,
-    private readonly intervalMs: number,
-    private readonly logger: Logger,
-    private readonly onQueued: () => void,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.run().finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }, this.intervalMs);
-    this.timer.unref();
-  }
-
-  private async run(): Promise<void> {
-    try {
-      const queued = await queueDueReminders(this.deps);
-      if (queued > 0) this.onQueued();
-      if (this.failing) this.logger.info('reminder scheduler recovered');
-      this.failing = false;
-    } catch (error) {
-      if (!this.failing) this.logger.warn({ err: error }, 'reminder scheduler failing; will keep retrying');
-      this.failing = true;
-    }
-  }
+export function reminderScheduler(
+  deps: ReminderDeps,
+  intervalMs: number,
+  logger: Logger,
+  onQueued: () => void,
+): PeriodicTask {
+  return new PeriodicTask('reminder scheduler', intervalMs, logger, async () => {
+    if ((await queueDueReminders(deps)) > 0) onQueued();
+  });
 }

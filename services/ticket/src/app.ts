@@ -12,7 +12,7 @@ import { type InventoryDeps, withdrawInventory } from './inventory.js';
 import { LiveAvailability } from './live-availability.js';
 import { registerRoutes } from './routes.js';
 import type { SaleDeps } from './sales.js';
-import { HoldSweeper, type SweeperDeps } from './sweeper.js';
+import { holdSweeper, type SweeperDeps } from './sweeper.js';
 
 export interface TicketServiceDeps extends HoldDeps, SaleDeps, CheckinDeps, InventoryDeps, SweeperDeps {
   live: LiveAvailability;
@@ -94,9 +94,7 @@ export async function buildTicketService(context: ServiceContext): Promise<Runni
   });
   registerRoutes(app, deps);
 
-  const sweeper = new HoldSweeper(deps, settings.sweepIntervalMs, context.logger, (count) =>
-    expired.inc(count),
-  );
+  const sweeper = holdSweeper(deps, settings.sweepIntervalMs, context.logger, (count) => expired.inc(count));
   return {
     app,
     async startWorkers() {

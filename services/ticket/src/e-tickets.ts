@@ -3,22 +3,14 @@
 // scanner verifies offline with the public key; rendered as a QR code for its owner.
 import { randomUUID } from 'node:crypto';
 import type { SoldTicket } from '@ticketing/contracts';
-import type { Clock, Database } from '@ticketing/platform';
-import {
-  CompactSign,
-  compactVerify,
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { type Clock, type Database, generateSigningKey, SIGNING_ALGORITHM } from '@ticketing/platform';
+import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import QRCode from 'qrcode';
 import { ForgedTicketCodeError, MalformedTicketCodeError, TicketNotFoundError } from './errors.js';
 import { toHeldTicket } from './holds.js';
 import * as repository from './repository.js';
 
-const ALGORITHM = 'EdDSA';
+const ALGORITHM = SIGNING_ALGORITHM;
 const CODE_TYPE = 'ticket+jws';
 
 /** What a code says: which ticket, of which event, and which issue of it (a resale gets a new one). */
@@ -46,19 +38,7 @@ export class TicketCodeSigner {
       const keys = await repository.findPublishedSigningKeys(tx, this.clock.now());
       const current = keys.find((key) => key.retiredAt === null);
       if (current) return current;
-      const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, {
-        crv: 'Ed25519',
-        extractable: true,
-      });
-      const kid = randomUUID();
-      const row = {
-        kid,
-        algorithm: ALGORITHM,
-        publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' },
-        privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM },
-        createdAt: this.clock.now(),
-        retiredAt: null,
-      };
+      const row = await generateSigningKey(this.clock.now());
       await repository.insertSigningKey(tx, row);
       return row;
     });

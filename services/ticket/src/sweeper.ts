@@ -1,7 +1,7 @@
 // The sweeper: returns expired holds' tickets to AVAILABLE. Safe with any number of instances
 // sweeping at once (each batch locks its holds with FOR UPDATE SKIP LOCKED, so two sweepers
 // never release the same hold), and driven by the injected clock so tests control time.
-import { appendToOutbox, type Clock, type Database, type Logger } from '@ticketing/platform';
+import { appendToOutbox, type Clock, type Database, type Logger, PeriodicTask } from '@ticketing/platform';
 import { changesOf } from './availability.js';
 import { ticketReleased } from './events.js';
 import type { ChangeAnnouncer } from './live-availability.js';
@@ -49,51 +49,14 @@ export async function sweepExpiredHolds(deps: SweeperDeps): Promise<number> {
 }
 
 /** Runs sweepExpiredHolds every interval, never two runs of one instance at once. */
-export class HoldSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  private failing = false;
-
-  constructor(
-    private readonly deps: SweeperDeps,
-    private readonly intervalMs: number,
-    private readonly logger: Logger,
-    private readonly onSwept: (expired: number) => void = () => undefined,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep().finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }, this.intervalMs);
-    this.timer.unref();
-  }
-
-  private async sweep(): Promise<void> {
-    try {
-      const expired = await sweepExpiredHolds(this.deps);
-      if (expired > 0) this.onSwept(expired);
-      if (this.failing) this.logger.info('hold sweeper recovered');
-      this.failing = false;
-    } catch (error) {
-      // Warn once per outage; the next interval tries again.
-      if (!this.failing) this.logger.warn({ err: error }, 'hold sweeper failing; will keep retrying');
-      this.failing = true;
-    }
-  }
+export function holdSweeper(
+  deps: SweeperDeps,
+  intervalMs: number,
+  logger: Logger,
+  onSwept: (expired: number) => void = () => undefined,
+): PeriodicTask {
+  return new PeriodicTask('hold sweeper', intervalMs, logger, async () => {
+    const expired = await sweepExpiredHolds(deps);
+    if (expired > 0) onSwept(expired);
+  });
 }

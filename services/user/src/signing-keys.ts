@@ -2,11 +2,17 @@
 // every instance signs with the same key and the JWKS lists it for the gateway.
 import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '@ticketing/contracts';
-import type { Clock, Database, Role } from '@ticketing/platform';
-import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import {
+  type Clock,
+  type Database,
+  generateSigningKey,
+  type Role,
+  SIGNING_ALGORITHM,
+} from '@ticketing/platform';
+import { importJWK, type JWK, SignJWT } from 'jose';
 import { findPublishedSigningKeys, insertSigningKey, lockSigningKeys } from './repository.js';
 
-const ALGORITHM = 'EdDSA';
+const ALGORITHM = SIGNING_ALGORITHM;
 
 export interface AccessTokenSubject {
   id: string;
@@ -30,19 +36,7 @@ export class AccessTokenSigner {
       const keys = await findPublishedSigningKeys(tx, this.clock.now());
       const current = keys.find((key) => key.retiredAt === null);
       if (current) return current;
-      const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, {
-        crv: 'Ed25519',
-        extractable: true,
-      });
-      const kid = randomUUID();
-      const row = {
-        kid,
-        algorithm: ALGORITHM,
-        publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' },
-        privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM },
-        createdAt: this.clock.now(),
-        retiredAt: null,
-      };
+      const row = await generateSigningKey(this.clock.now());
       await insertSigningKey(tx, row);
       return row;
     });
