@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 // A relative import: vitest loads this file before its resolve conditions apply, and
 // `npm test` must work on a fresh clone where no package has been built.
 import { createLogger, startEmbeddedPostgres } from '../../packages/platform/src/index.js';
+import { freePort } from '../../packages/platform/src/testing/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject) {
   if (process.env.TEST_FULL === '1') throw new Error('test:full needs DATABASE_URL (tools/stack sets it)');
   const dataDir = await mkdtemp(join(tmpdir(), 'ticketing-test-'));
   await chmod(dataDir, 0o755); // as root, PostgreSQL runs as another user that must reach it
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const server = await startEmbeddedPostgres({
     dataDir,
     port,

@@ -4,32 +4,19 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/database/embedded.js';
+import { freePort } from '../src/testing/index.js';
 
 /** A logger that keeps what it is told, to see which recovery path ran. */
 function recordingLogger() {
   const messages: { level: number; msg: string }[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void messages.push(JSON.parse(line)) });
   return { logger, messages };
-}
-
-/** A random free port in 30000-39999 (the run's shared server picks its own elsewhere). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 30_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {

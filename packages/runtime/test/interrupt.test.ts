@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@ticketing/platform/testing';
 import { afterAll, expect, it } from 'vitest';
 
 let dataDir = '';
@@ -48,7 +49,7 @@ it('stops the embedded PostgreSQL when interrupted during the first start', {
         ...process.env,
         DATABASE_URL: '',
         DATA_DIR: dataDir,
-        EMBEDDED_POSTGRES_PORT: String(30_000 + Math.floor(Math.random() * 9_000)),
+        EMBEDDED_POSTGRES_PORT: String(await freePort()),
         LOG_LEVEL: 'info',
         NODE_ENV: 'development',
         ...ports,

@@ -5,12 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase } from '@ticketing/platform/testing';
+import { createTestDatabase, freePort } from '@ticketing/platform/testing';
 import { type Platform, startPlatform } from '@ticketing/runtime';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { call, type JsonResponse } from '../../../tools/test/http.js';
-import { expectInvariantsHold, expectProblem, freePort, TEST_ENV } from './support.js';
+import { expectInvariantsHold, expectProblem, TEST_ENV } from './support.js';
 
 const SECRET = 'order-fault-tests-internal-token-secret-0123456789';
 const cleanups: (() => Promise<unknown>)[] = [];

@@ -2,10 +2,10 @@
 // published through the event service, buyers holding seats and buying them through the gateway.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, type DomainEvent, SERVICE_NAMES } from '@ticketing/platform';
+import { freePort } from '@ticketing/platform/testing';
 import { startPlatform } from '@ticketing/runtime';
 import pg from 'pg';
 import { expect, inject } from 'vitest';
@@ -40,22 +40,6 @@ export const TEST_ENV: Record<string, string> = {
   ORDER_RECOVERY_INTERVAL_MS: '200',
   TICKET_SWEEP_INTERVAL_MS: '500',
 };
-
-/** A free port below the ephemeral range, so no outgoing connection takes it before the service binds it. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 21_000 + Math.floor(Math.random() * 11_000);
-    const server = createServer();
-    const bound = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (bound) {
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    }
-  }
-}
 
 export interface OrderPlatform {
   t: TestPlatform;

@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, startEmbeddedPostgres } from '@ticketing/platform';
-import { createTestDatabase } from '@ticketing/platform/testing';
+import { createTestDatabase, freePort } from '@ticketing/platform/testing';
 import { startPlatform } from '@ticketing/runtime';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -84,7 +84,7 @@ describe('a database that is down at start', () => {
 describe('a database that goes away while running', () => {
   it('answers 503 and reports DOWN, then recovers by itself when it returns', async () => {
     const dataDir = await tempDir();
-    const port = 40_000 + Math.floor(Math.random() * 5_000);
+    const port = await freePort();
     const options = {
       dataDir,
       port,
