@@ -385,7 +385,7 @@ describe('the service itself', () => {
     const eventUrl = p.t.platform.url('event');
     const health = await (await fetch(`${eventUrl}/actuator/health`)).json();
     expect(health).toMatchObject({ status: 'UP', service: 'event', components: { db: { status: 'UP' } } });
-    const openapi = await (await fetch(`${eventUrl}/openapi.json`)).json();
+    const openapi = (await (await fetch(`${eventUrl}/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining([
         '/api/v1/events',

@@ -2,7 +2,7 @@
 // order (QR codes inline and attached, a calendar file), and what follows a cancellation, a
 // failed purchase and a refund. A real SMTP server started by the test receives them.
 import { newId } from '@ticketing/platform';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../../tools/test/http.js';
@@ -57,6 +57,10 @@ const waitForMail = async (address: string, count = 1) => {
     .toBeGreaterThanOrEqual(count);
   return mail.mailTo(address);
 };
+
+// jsqr is a CommonJS bundle whose types declare an ES default export; Node hands either shape.
+const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default ??
+  jsQRModule) as unknown as typeof jsQRModule.default;
 
 function decodeQr(png: Buffer): string | undefined {
   const image = PNG.sync.read(png);

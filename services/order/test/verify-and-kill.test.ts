@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@ticketing/platform/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN } from '../../../tools/test/platform.js';
@@ -15,7 +16,6 @@ import {
   buy,
   confirmedOrder,
   expectInvariantsHold,
-  freePort,
   holdStanding,
   newBuyer,
   type OrderPlatform,
