@@ -75,7 +75,9 @@ describe('a card that does not pay', () => {
 });
 
 describe('a card the gateway is slow to answer', () => {
-  it('answers 202 with the order PENDING, which is then confirmed without the buyer asking', async () => {
+  it('answers 202 with the order PENDING, which is then confirmed without the buyer asking', {
+    timeout: 90_000,
+  }, async () => {
     const buyer = await newBuyer(p);
     const hold = await holdStanding(p, buyer, event, 1);
     const response = await buy(p, buyer, hold.id, { card: CARDS.slow });

@@ -82,7 +82,9 @@ describe('a database that is down at start', () => {
 });
 
 describe('a database that goes away while running', () => {
-  it('answers 503 and reports DOWN, then recovers by itself when it returns', async () => {
+  it('answers 503 and reports DOWN, then recovers by itself when it returns', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = await tempDir();
     const port = await freePort();
     const options = {
