@@ -7,7 +7,12 @@ export default defineConfig({
   resolve: { conditions: ['@ticketing/source', ...defaultClientConditions] },
   ssr: { resolve: { conditions: ['@ticketing/source', ...defaultServerConditions] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'tools/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'services/*/test/**/*.test.ts',
+      'tools/*/test/**/*.test.ts',
+      'apps/*/test/**/*.test.ts',
+    ],
     globalSetup: ['./tools/test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -12,8 +12,8 @@ REPO_ROOT="$(cd "$STACK_SCRIPTS_DIR/../.." && pwd)"
 
 # Components to bring up, in order; each is tools/stack/<name>.sh with the
 # same `up|down|status` interface. They are torn down in reverse order.
-# Add e.g. "kafka" or "chromium" here once their scripts exist.
-COMPONENTS="postgres redis"
+# chromium only installs the browser the web app's end-to-end tests drive.
+COMPONENTS="postgres redis kafka chromium"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
@@ -53,6 +53,10 @@ done
 # shellcheck source=tools/stack/env.sh
 . "$STACK_SCRIPTS_DIR/env.sh"
 export TEST_FULL=1
+# The service tests keep the in-process bus (a platform started from this environment
+# would otherwise pick Kafka up); the Kafka tests find the broker under this name.
+export TEST_KAFKA_BROKERS="$KAFKA_BROKERS"
+unset KAFKA_BROKERS
 
 cd "$REPO_ROOT"
 log "running: npx vitest run $*"

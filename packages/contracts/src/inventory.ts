@@ -2,6 +2,7 @@
 // one entry per reserved seat and one per general-admission ticket type. Money in
 // minor units of the event's currency.
 import { type Static, Type } from 'typebox';
+import { WaitingRoomSettings } from './queue.js';
 
 const Id = Type.String({ format: 'uuid' });
 const Money = Type.Integer({ minimum: 0, description: 'Minor units (cents) of the event currency' });
@@ -47,6 +48,8 @@ export const CreateInventoryBody = Type.Object(
     salesEndAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     seats: Type.Array(InventorySeat, { maxItems: 200_000 }),
     ticketTypes: Type.Array(InventoryTicketType, { maxItems: 100 }),
+    /** The event's waiting room; not part of what makes two bodies the same inventory (it may change until the on-sale). */
+    waitingRoom: Type.Optional(WaitingRoomSettings),
   },
   { additionalProperties: false },
 );

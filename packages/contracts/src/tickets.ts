@@ -87,6 +87,8 @@ export const HoldView = Type.Object({
   total: Money,
   currency: Type.String(),
   orderId: Nullable(Id),
+  /** Set when the hold was made with a waiting-room admission: buying it needs the Queue-Token too. */
+  queuePlaceId: Type.Optional(Nullable(Id)),
   tickets: Type.Array(HeldTicket),
 });
 export type HoldView = Static<typeof HoldView>;

@@ -38,6 +38,10 @@ export interface PlatformConfig {
   redisUrl: string | undefined;
   /** When empty, events go through the in-process bus. */
   kafkaBrokers: string[];
+  /** Put before every Kafka topic and consumer group, so several platforms can share a cluster. */
+  kafkaTopicPrefix: string;
+  /** Deliveries of an event to a failing consumer before it goes to `<topic>.dlt`. */
+  kafkaMaxDeliveryAttempts: number;
   logLevel: LogLevel;
   ports: Record<ServiceName, number>;
   /** Base URLs of each service's instances, used by service clients and the gateway. */
@@ -132,6 +136,15 @@ function readHostPortList(env: Env, name: string): string[] {
   return brokers;
 }
 
+function readTopicPrefix(env: Env, name: string): string {
+  const raw = present(env, name);
+  if (raw === undefined) return '';
+  // Kafka's legal topic characters, leaving room for the topic name itself (at most 249 in all).
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(raw))
+    throw new ConfigError(name, 'up to 100 of the characters A-Z a-z 0-9 . _ -', raw);
+  return raw;
+}
+
 function readEmail(env: Env, name: string): string | undefined {
   const raw = present(env, name);
   if (raw !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw)) {
@@ -175,6 +188,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     embeddedPostgresPort: readPort(env, 'EMBEDDED_POSTGRES_PORT', 54329),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     kafkaBrokers: readHostPortList(env, 'KAFKA_BROKERS'),
+    kafkaTopicPrefix: readTopicPrefix(env, 'KAFKA_TOPIC_PREFIX'),
+    kafkaMaxDeliveryAttempts: readInteger(env, 'KAFKA_MAX_DELIVERY_ATTEMPTS', 5, 1, 100),
     logLevel: readChoice<LogLevel>(
       env,
       'LOG_LEVEL',

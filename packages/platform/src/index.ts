@@ -2,6 +2,7 @@
 export * from './auth.js';
 export * from './bus/in-process.js';
 export * from './bus/inbox.js';
+export * from './bus/kafka.js';
 export * from './bus/outbox.js';
 export * from './bus/types.js';
 export * from './cache/memory.js';

@@ -23,10 +23,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrowError(/LOG_LEVEL must be one of fatal, error/);
     expect(() => loadConfig({ ADMIN_EMAIL: 'nope' })).toThrowError(ConfigError);
     expect(() => loadConfig({ KAFKA_BROKERS: 'a:1,b' })).toThrowError(/KAFKA_BROKERS/);
+    expect(() => loadConfig({ KAFKA_TOPIC_PREFIX: 'staging/' })).toThrowError(/KAFKA_TOPIC_PREFIX/);
+    expect(() => loadConfig({ KAFKA_MAX_DELIVERY_ATTEMPTS: '0' })).toThrowError(
+      /KAFKA_MAX_DELIVERY_ATTEMPTS/,
+    );
   });
 
   it('never prints a secret it rejects', () => {
     expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrowError('(got "<redacted>")');
+  });
+
+  it('reads the Kafka brokers, topic prefix and delivery attempts', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
+      KAFKA_TOPIC_PREFIX: 'staging.',
+      KAFKA_MAX_DELIVERY_ATTEMPTS: '8',
+    });
+    expect(config.kafkaBrokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(config.kafkaTopicPrefix).toBe('staging.');
+    expect(config.kafkaMaxDeliveryAttempts).toBe(8);
+    expect(loadConfig({}).kafkaMaxDeliveryAttempts).toBe(5);
   });
 
   it('lists several instances of a service', () => {

@@ -1,11 +1,12 @@
 // Chooses the adapters from configuration: embedded PostgreSQL or DATABASE_URL,
-// memory or Redis, the in-process bus (Kafka arrives with the distributed-mode issue).
+// memory or Redis, the in-process bus or Kafka (KAFKA_BROKERS).
+import { OrderTopics, PaymentTopics, Topics } from '@ticketing/contracts';
 import {
   type CacheStore,
-  ConfigError,
   type EventTransport,
   InProcessTransport,
   InternalTokens,
+  KafkaTransport,
   type Logger,
   loadDevSecrets,
   MemoryCacheStore,
@@ -49,14 +50,35 @@ async function checkDatabase(url: string): Promise<void> {
   }
 }
 
-export async function createInfrastructure(config: PlatformConfig, logger: Logger): Promise<Infrastructure> {
-  if (config.kafkaBrokers.length > 0) {
-    throw new ConfigError(
-      'KAFKA_BROKERS',
-      'unset until the Kafka adapter lands (events use the in-process bus)',
-      config.kafkaBrokers.join(','),
+/** Every topic a service publishes, from the contracts: created (with its dead-letter topic) at start. */
+export const EVENT_TOPICS: string[] = [
+  ...Object.values(Topics),
+  ...Object.values(OrderTopics),
+  ...Object.values(PaymentTopics),
+];
+
+/** Connects to Kafka and creates the topics; fails fast, in one line, when no broker answers. */
+async function startKafka(config: PlatformConfig, logger: Logger): Promise<KafkaTransport> {
+  const transport = new KafkaTransport({
+    brokers: config.kafkaBrokers,
+    clientId: `ticketing-${process.pid}`,
+    logger,
+    topics: EVENT_TOPICS,
+    prefix: config.kafkaTopicPrefix,
+    maxDeliveryAttempts: config.kafkaMaxDeliveryAttempts,
+  });
+  try {
+    await transport.start();
+  } catch (error) {
+    await transport.close().catch(() => undefined);
+    throw new StartupError(
+      `cannot reach Kafka at ${config.kafkaBrokers.join(',')}: ${(error as Error).message}`,
     );
   }
+  return transport;
+}
+
+export async function createInfrastructure(config: PlatformConfig, logger: Logger): Promise<Infrastructure> {
   const needsDevSecrets = config.databaseUrl === undefined || config.internalTokenSecret === undefined;
   const devSecrets = needsDevSecrets ? await loadDevSecrets(config.dataDir) : undefined;
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
@@ -72,10 +94,16 @@ export async function createInfrastructure(config: PlatformConfig, logger: Logge
     databaseUrl = embedded.url;
   }
   await checkDatabase(databaseUrl);
+  let bus: EventTransport;
+  try {
+    bus = config.kafkaBrokers.length > 0 ? await startKafka(config, logger) : new InProcessTransport();
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
   const cache: CacheStore = config.redisUrl
     ? new RedisCacheStore(config.redisUrl, logger)
     : new MemoryCacheStore();
-  const bus: EventTransport = new InProcessTransport();
   const tokens = new InternalTokens(config.internalTokenSecret ?? devSecrets!.internalTokenSecret);
   return {
     databaseUrl,

@@ -98,7 +98,8 @@ function makeContext(
 export async function migrate(options: StartOptions = {}): Promise<void> {
   const config = loadConfig({ ...process.env, ...options.env });
   const logger = options.logger ?? createLogger(config.logLevel);
-  const infrastructure = await createInfrastructure(config, logger);
+  // Migrations touch only the database: no Kafka connection (a down broker must not stop them).
+  const infrastructure = await createInfrastructure({ ...config, kafkaBrokers: [] }, logger);
   try {
     for (const module of selectServices(options.services)) {
       const db = createDatabase({
@@ -128,6 +129,13 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
   const clients = new Map<string, ServiceClient>();
 
   const stop = async () => {
+    // Kafka consumers stop first: a message arriving for a service whose pool is already
+    // closed would fail its handler until dead-lettered. Unread and uncommitted messages
+    // wait in Kafka for the next start.
+    if (infrastructure.bus.kind !== 'in-process')
+      await infrastructure.bus
+        .close()
+        .catch((error) => logger.warn({ err: error }, 'closing the bus failed'));
     // Reverse order: the gateway stops taking requests first, then the services behind it.
     for (const service of [...started.values()].reverse()) {
       await service.running.app

@@ -3,7 +3,13 @@
 import type { Clock, Database, Executor, Identity } from '@ticketing/platform';
 import { newId } from '@ticketing/platform';
 import { type AvailabilityDeps, availabilityOf } from './availability.js';
-import { EventCancelledError, EventNotFoundError, NotADraftError, PriceRequiredError } from './errors.js';
+import {
+  EventCancelledError,
+  EventNotFoundError,
+  NotADraftError,
+  PriceRequiredError,
+  WaitingRoomLockedError,
+} from './errors.js';
 import { checkCapacity, checkCurrency, checkSchedule, checkTimeZone, type Schedule } from './event-rules.js';
 import { type EventRecord, present, toEventRecord, toSeatMapView } from './event-views.js';
 import {
@@ -15,6 +21,7 @@ import {
   planSeating,
   planTicketTypes,
   priceRange,
+  waitingRoomOf,
 } from './inventory.js';
 import { assertCanManage, canView } from './ownership.js';
 import * as repository from './repository.js';
@@ -163,6 +170,19 @@ export async function updateEvent(
       guardPublishedInventory(row, schedule, input.currency ?? row.currency, current, next);
     }
     const capacity = checkCapacity(input.capacity, next.seats.length, generalAdmissionOf(next));
+    if (row.lifecycle === 'PUBLISHED' && input.waitingRoom !== undefined) {
+      // Until the on-sale the ticket service takes the change (in this transaction: a refusal undoes the edit).
+      if (!row.salesStartAt || row.salesStartAt.getTime() <= now.getTime())
+        throw new WaitingRoomLockedError(row.salesStartAt);
+      await deps.tickets.configureWaitingRoom(eventId, {
+        ...waitingRoomOf({
+          waitingRoomEnabled: input.waitingRoom.enabled,
+          waitingRoomAdmitPerMinute: input.waitingRoom.admitPerMinute ?? null,
+        })!,
+        enabled: input.waitingRoom.enabled,
+        onSaleAt: row.salesStartAt.toISOString(),
+      });
+    }
     const updated = await repository.updateEvent(tx, eventId, {
       ...(input.title !== undefined && { title: input.title.trim() }),
       ...(input.description !== undefined && { description: input.description.trim() }),

@@ -127,6 +127,18 @@ export class SeatSoldError extends ConflictError {
 }
 
 /** After publishing, the ticket service owns the inventory; it has no way yet to change it. */
+export class WaitingRoomLockedError extends ConflictError {
+  constructor(salesStartAt: Date | null) {
+    super(
+      salesStartAt
+        ? `waitingRoom cannot change once the on-sale has begun (${salesStartAt.toISOString()})`
+        : 'waitingRoom cannot change once the event is on sale (it has no later sales start)',
+      'waiting_room_locked',
+      { field: 'waitingRoom' },
+    );
+  }
+}
+
 export class InventoryLockedError extends ConflictError {
   constructor(field: string) {
     super(

@@ -2,7 +2,7 @@
 // types. Plans them from the organizer's input keeping the ids of unchanged seats and ticket
 // types, builds the body the ticket service receives on publish, and guards what is sold.
 import { isDeepStrictEqual } from 'node:util';
-import type { CreateInventoryBody } from '@ticketing/contracts';
+import type { CreateInventoryBody, WaitingRoomSettings } from '@ticketing/contracts';
 import { newId } from '@ticketing/platform';
 import {
   CapacityBelowSoldError,
@@ -136,12 +136,35 @@ export function planTicketTypes(
 }
 
 /** What the ticket service receives on publish; the same inventory always gives the same body. */
+/** The admission rate of a waiting room whose organizer did not set one. */
+export const DEFAULT_ADMIT_PER_MINUTE = 300;
+
+/** The event's waiting room as the ticket service takes it (undefined: the event never had one). */
+export function waitingRoomOf(event: {
+  waitingRoomEnabled?: boolean;
+  waitingRoomAdmitPerMinute?: number | null;
+}): WaitingRoomSettings | undefined {
+  if (!event.waitingRoomEnabled && !event.waitingRoomAdmitPerMinute) return undefined;
+  return {
+    enabled: event.waitingRoomEnabled ?? false,
+    admitPerMinute: event.waitingRoomAdmitPerMinute ?? DEFAULT_ADMIT_PER_MINUTE,
+  };
+}
+
 export function inventoryBody(
-  event: { currency: string; salesStartAt: Date | null; salesEndAt: Date | null },
+  event: {
+    currency: string;
+    salesStartAt: Date | null;
+    salesEndAt: Date | null;
+    waitingRoomEnabled?: boolean;
+    waitingRoomAdmitPerMinute?: number | null;
+  },
   inventory: Inventory,
 ): CreateInventoryBody {
   const sectionNames = new Map(inventory.sections.map((section) => [section.id, section.name]));
+  const waitingRoom = waitingRoomOf(event);
   return {
+    ...(waitingRoom && { waitingRoom }),
     currency: event.currency,
     salesStartAt: event.salesStartAt?.toISOString() ?? null,
     salesEndAt: event.salesEndAt?.toISOString() ?? null,

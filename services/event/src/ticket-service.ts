@@ -1,7 +1,7 @@
 // The ticket service as the event service uses it: creating an event's inventory when it is
 // published (an idempotent PUT, safe to retry) and reading availability counts. Turns the
 // ticket service's answers into this service's domain errors.
-import { Availability, type CreateInventoryBody } from '@ticketing/contracts';
+import { Availability, type ConfigureWaitingRoomBody, type CreateInventoryBody } from '@ticketing/contracts';
 import { AppError, type ServiceClient, type ServiceResponse } from '@ticketing/platform';
 import { Compile } from 'typebox/compile';
 import {
@@ -13,6 +13,12 @@ import {
 export interface TicketService {
   /** Resolves once the ticket service holds exactly this inventory for the event. */
   createInventory(eventId: string, inventory: CreateInventoryBody, requestId?: string): Promise<void>;
+  /** Sets the event's waiting room (after publishing, until the on-sale). */
+  configureWaitingRoom(
+    eventId: string,
+    settings: ConfigureWaitingRoomBody,
+    requestId?: string,
+  ): Promise<void>;
   /** Counts for the events the ticket service knows; throws when it cannot answer. */
   availability(eventIds: string[]): Promise<Availability[]>;
 }
@@ -48,6 +54,29 @@ export function ticketServiceOver(
       const detail = response.body?.detail ?? `status ${response.status}`;
       if (response.status === 409) throw new InventoryConflictError(detail);
       throw new TicketServiceRejectedError(response.status, detail);
+    },
+
+    async configureWaitingRoom(eventId, settings, requestId) {
+      let response: ServiceResponse<{ detail?: string } | undefined>;
+      try {
+        response = await client().call<{ detail?: string } | undefined>({
+          method: 'PUT',
+          path: `/api/v1/internal/waiting-rooms/${eventId}`,
+          body: settings,
+          idempotent: true,
+          requestId,
+          timeoutMs: timeouts.inventoryMs,
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.status === 503)
+          throw new TicketServiceUnavailableError(error.message);
+        throw error;
+      }
+      if (response.status !== 200)
+        throw new TicketServiceRejectedError(
+          response.status,
+          response.body?.detail ?? `status ${response.status}`,
+        );
     },
 
     async availability(eventIds) {

@@ -1,7 +1,7 @@
 // Shared steps of the event service's stories: a platform with the user, event and gateway
 // services, a stand-in for the ticket service's internal API, organizers, and event bodies.
 import { isDeepStrictEqual } from 'node:util';
-import { type Availability, CreateInventoryBody, Problem } from '@ticketing/contracts';
+import { type Availability, ConfigureWaitingRoomBody, CreateInventoryBody } from '@ticketing/contracts';
 import {
   createHttpApp,
   createLogger,
@@ -31,6 +31,7 @@ export class TicketServiceStandIn {
   readonly inventories = new Map<string, CreateInventoryBody>();
   readonly inventoryCalls: { eventId: string; body: CreateInventoryBody; caller: string | undefined }[] = [];
   readonly availabilityCalls: string[][] = [];
+  readonly waitingRoomCalls: { eventId: string; body: ConfigureWaitingRoomBody }[] = [];
   /** Tickets sold per event, reported by the availability route. */
   readonly sold = new Map<string, number>();
   /** When set, every call is answered with this status. */
@@ -60,7 +61,6 @@ export class TicketServiceStandIn {
         schema: {
           params: Type.Object({ eventId: Type.String({ format: 'uuid' }) }),
           body: CreateInventoryBody,
-          response: { 409: Problem },
         },
       },
       async (request, reply) => {
@@ -81,6 +81,22 @@ export class TicketServiceStandIn {
         if (existing) return reply.status(200).send({ eventId, created: false, tickets });
         standIn!.inventories.set(eventId, request.body);
         return reply.status(201).send({ eventId, created: true, tickets });
+      },
+    );
+
+    app.put(
+      '/api/v1/internal/waiting-rooms/:eventId',
+      {
+        config: { access: 'internal' },
+        schema: {
+          params: Type.Object({ eventId: Type.String({ format: 'uuid' }) }),
+          body: ConfigureWaitingRoomBody,
+        },
+      },
+      async (request, reply) => {
+        standIn!.waitingRoomCalls.push({ eventId: request.params.eventId, body: request.body });
+        if (standIn!.failWith) return failing(reply);
+        return { eventId: request.params.eventId, source: 'event', drawnAt: null, ...request.body };
       },
     );
 

@@ -8,7 +8,15 @@ import { ConfigError, type Environment, readChoice, readInteger } from '@ticketi
 type Env = Record<string, string | undefined>;
 
 /** Route classes that share a rate limit; every route of the table names one (or gets `default`). */
-export const RATE_LIMIT_CLASSES = ['default', 'auth', 'browse', 'holds', 'orders'] as const;
+export const RATE_LIMIT_CLASSES = [
+  'default',
+  'auth',
+  'browse',
+  'holds',
+  'orders',
+  'queue-join',
+  'queue-poll',
+] as const;
 export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
 
 export interface RateLimitPolicy {
@@ -156,6 +164,10 @@ export function readGatewayConfig(env: Env, environment: Environment): GatewayCo
       browse: readRateLimit(env, 'RATE_LIMIT_BROWSE', perMinute(600), 'client'),
       holds: readRateLimit(env, 'RATE_LIMIT_HOLDS', perMinute(30), 'client'),
       orders: readRateLimit(env, 'RATE_LIMIT_ORDERS', perMinute(10), 'client'),
+      // Joining a waiting room (and fetching its challenge) per address: a flood of accounts from one machine.
+      'queue-join': readRateLimit(env, 'RATE_LIMIT_QUEUE_JOIN', perMinute(60), 'ip'),
+      // Asking for one's place: the stream is the way to follow it; polling faster than every 2 s is refused.
+      'queue-poll': readRateLimit(env, 'RATE_LIMIT_QUEUE_POLL', perMinute(30), 'client'),
     },
     routeTablePollMs: readInteger(env, 'GATEWAY_ROUTE_TABLE_POLL_MS', 5_000, 50, 600_000),
     webDir: resolve(present(env, 'GATEWAY_WEB_DIR') ?? DEFAULT_WEB_DIR),

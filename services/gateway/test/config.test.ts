@@ -12,6 +12,8 @@ describe('the gateway settings', () => {
     expect(settings.bodyLimitBytes).toBe(1_048_576);
     expect(settings.rateLimits.auth).toEqual({ limit: 10, windowMs: 60_000, by: 'ip' });
     expect(settings.rateLimits.holds).toEqual({ limit: 30, windowMs: 60_000, by: 'client' });
+    expect(settings.rateLimits['queue-join']).toEqual({ limit: 60, windowMs: 60_000, by: 'ip' });
+    expect(settings.rateLimits['queue-poll']).toEqual({ limit: 30, windowMs: 60_000, by: 'client' });
     expect(settings.webDir).toMatch(/apps[/\\]web[/\\]dist$/);
   });
 

@@ -26,6 +26,9 @@ describe('looking up a request', () => {
     expect(routeOf('GET', '/api/v1/events/0190/availability/stream')).toBe('ticket "public"');
     expect(routeOf('POST', '/api/v1/events/0190/queue')).toBe('ticket "authenticated"');
     expect(routeOf('GET', '/api/v1/queue/0190')).toBe('ticket "authenticated"');
+    expect(routeOf('GET', '/api/v1/queue/0190/stream')).toBe('ticket "authenticated"');
+    expect(routeOf('GET', '/api/v1/events/0190/queue/challenge')).toBe('ticket "authenticated"');
+    expect(routeOf('GET', '/api/v1/events/0190/waiting-room')).toBe('ticket "public"');
     expect(routeOf('POST', '/api/v1/holds')).toBe('ticket "authenticated"');
     expect(routeOf('DELETE', '/api/v1/holds/0190')).toBe('ticket "authenticated"');
     expect(routeOf('POST', '/api/v1/orders')).toBe('order "authenticated"');

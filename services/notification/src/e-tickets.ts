@@ -15,6 +15,13 @@ const slug = (value: string) =>
     .toLowerCase()
     .slice(0, 60) || 'ticket';
 
+/**
+ * pngjs's "up" filter instead of trying all five filters on every row: a QR code's rows repeat,
+ * so the PNG still compresses well and costs a third of the CPU (it was the on-sale benchmark's
+ * largest cost, tools/bench/README.md). @types/qrcode does not list filterType, hence a constant.
+ */
+const QR_PNG_OPTIONS = { deflateLevel: 9, filterType: 2 };
+
 export async function eTicketAttachments(
   facts: Facts,
   options: { orderUrl: string; createdAt: Date },
@@ -27,6 +34,7 @@ export async function eTicketAttachments(
       errorCorrectionLevel: 'M',
       margin: 2,
       width: 320,
+      rendererOpts: QR_PNG_OPTIONS,
     });
     attachments.push({
       filename: `ticket-${index + 1}.png`,

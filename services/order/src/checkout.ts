@@ -18,6 +18,7 @@ import {
   PaymentDeclinedError,
   PaymentRejectedError,
   PaymentUnavailableError,
+  QueueAdmissionError,
   TicketsUnavailableError,
   UpstreamUnavailableError,
 } from './errors.js';
@@ -30,6 +31,8 @@ import { Unreachable } from './upstream.js';
 
 export interface CheckoutRequest {
   idempotencyKey: string | undefined;
+  /** The Queue-Token header: needed when the hold was made under a waiting room. */
+  queueToken?: string | undefined;
   ipAddress: string | undefined;
   requestId: string | undefined;
 }
@@ -119,6 +122,7 @@ export async function placeOrder(
   ]);
   if (!account) throw new AccountNotFoundError();
   const hold = checkHold(found, buyer.userId, deps.clock.now());
+  if (hold.queuePlaceId) await requireQueueAdmission(deps, buyer.userId, hold, request);
   const live = await repository.findLiveOrderOfHold(deps.db.orm, hold.id);
   if (live) {
     // A concurrent request with this very key may have recorded it since we looked.
@@ -194,6 +198,34 @@ export async function placeOrder(
 }
 
 class ConcurrentKeyUse extends Error {}
+
+/** A hold made under a waiting room is bought with the same admission (the Queue-Token header). */
+async function requireQueueAdmission(
+  deps: OrderDeps,
+  buyerId: string,
+  hold: HoldView,
+  request: CheckoutRequest,
+): Promise<void> {
+  const token = request.queueToken?.trim();
+  if (!token)
+    throw new QueueAdmissionError(
+      'queue_admission_required',
+      'This hold was made in an on-sale with a waiting room: send its admission token as the Queue-Token header',
+    );
+  const check = await reachOrRefuse('ticket', () =>
+    deps.tickets.verifyAdmission(token, buyerId, hold.eventId, request.requestId),
+  );
+  if (check.kind === 'refused')
+    throw new QueueAdmissionError(
+      check.problem.code ?? 'queue_token_invalid',
+      check.problem.detail ?? 'The Queue-Token was refused',
+    );
+  if (check.admission.placeId !== hold.queuePlaceId)
+    throw new QueueAdmissionError(
+      'queue_token_other_place',
+      'The admission token is not the one this hold was made with',
+    );
+}
 
 async function reachOrRefuse<T>(service: 'user' | 'ticket', call: () => Promise<T>): Promise<T> {
   try {

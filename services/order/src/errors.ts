@@ -47,6 +47,16 @@ export class HoldUnavailableError extends ConflictError {
   }
 }
 
+/**
+ * The hold was made under a waiting room and the Queue-Token header is missing or refused; the
+ * code is the ticket service's (queue_admission_required, queue_token_expired, …).
+ */
+export class QueueAdmissionError extends AppError {
+  constructor(code: string, detail: string) {
+    super(403, code, detail, { field: 'Queue-Token' });
+  }
+}
+
 export class HoldInUseError extends ConflictError {
   constructor(orderId: string) {
     super('Another order for this hold is being paid or was confirmed', 'hold_in_use', {

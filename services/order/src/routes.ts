@@ -1,5 +1,5 @@
 // HTTP adapters of the order service: parse, call a domain function, shape the answer.
-import { Problem } from '@ticketing/contracts';
+import { Problem, QUEUE_TOKEN_HEADER } from '@ticketing/contracts';
 import { type HttpApp, requireIdentity } from '@ticketing/platform';
 import { cancelOrder } from './cancellation.js';
 import { placeOrder } from './checkout.js';
@@ -51,6 +51,7 @@ export function registerRoutes(app: HttpApp, deps: OrderDeps): void {
     async (request, reply) => {
       const { status, order } = await placeOrder(deps, requireIdentity(request), request.body, {
         idempotencyKey: request.headers['idempotency-key'],
+        queueToken: queueTokenOf(request.headers),
         ipAddress: buyerAddress(request),
         requestId: request.id,
       });
@@ -130,4 +131,9 @@ export function registerRoutes(app: HttpApp, deps: OrderDeps): void {
       return reply.status(status).send(order);
     },
   );
+}
+
+function queueTokenOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const value = headers[QUEUE_TOKEN_HEADER];
+  return typeof value === 'string' ? value : undefined;
 }

@@ -16,6 +16,13 @@ export const IdempotencyHeaders = Type.Object({
       description: 'A new random key per purchase (e.g. a UUID); the same key when retrying it',
     }),
   ),
+  'queue-token': Type.Optional(
+    Type.String({
+      maxLength: 4_000,
+      description:
+        'The waiting-room admission token, when the hold was made in an on-sale with a waiting room',
+    }),
+  ),
 });
 
 export const MyOrdersQuery = Type.Object(

@@ -1,7 +1,14 @@
 // The ticket service as the order service uses it: read a hold, sell it to an order, release
 // it when the payment fails, give sold tickets back on a refund, and list an order's e-tickets.
 // Every call here is safe to repeat (the ticket service answers the same again per order).
-import type { HoldView, ReleaseHoldBody, ReleaseSoldBody, SellHoldBody } from '@ticketing/contracts';
+import type {
+  HoldView,
+  ReleaseHoldBody,
+  ReleaseSoldBody,
+  SellHoldBody,
+  VerifiedAdmission,
+  VerifyAdmissionBody,
+} from '@ticketing/contracts';
 import type { ServiceClient } from '@ticketing/platform';
 import { type Problem, problemOf, reach } from './upstream.js';
 
@@ -12,6 +19,10 @@ export interface SoldTicketView {
   status: string;
   code: string | null;
 }
+
+export type AdmissionCheck =
+  | { kind: 'admitted'; admission: VerifiedAdmission }
+  | { kind: 'refused'; problem: Problem };
 
 export type SaleOutcome = { kind: 'sold'; tickets: SoldTicketView[] } | { kind: 'refused'; problem: Problem };
 
@@ -24,6 +35,13 @@ export interface TicketService {
   /** Gives back every ticket sold to the order (idempotent). */
   releaseSoldTickets(orderId: string): Promise<void>;
   ticketsOfOrder(orderId: string): Promise<SoldTicketView[]>;
+  /** Whether a waiting-room admission token is good for this user and event (a hold made under a waiting room). */
+  verifyAdmission(
+    token: string,
+    userId: string,
+    eventId: string,
+    requestId?: string,
+  ): Promise<AdmissionCheck>;
 }
 
 export function ticketServiceOver(client: ServiceClient, timeoutMs: number): TicketService {
@@ -89,6 +107,23 @@ export function ticketServiceOver(client: ServiceClient, timeoutMs: number): Tic
           `ticket service answered ${response.status} releasing the tickets of order ${orderId}`,
         );
       }
+    },
+
+    async verifyAdmission(token, userId, eventId, requestId) {
+      const response = await reach('ticket', () =>
+        client.call<VerifiedAdmission>({
+          method: 'POST',
+          path: '/api/v1/internal/queue/admissions/verify',
+          body: { token, userId, eventId } satisfies VerifyAdmissionBody,
+          idempotent: true,
+          requestId,
+          timeoutMs,
+        }),
+      );
+      if (response.status === 200) return { kind: 'admitted', admission: response.body };
+      if (response.status === 400 || response.status === 403)
+        return { kind: 'refused', problem: problemOf(response.body) };
+      throw new Error(`ticket service answered ${response.status} verifying an admission token`);
     },
 
     async ticketsOfOrder(orderId) {

@@ -10,12 +10,25 @@ import { subscribeToEvents } from './events.js';
 import type { HoldDeps } from './holds.js';
 import { type InventoryDeps, withdrawInventory } from './inventory.js';
 import { LiveAvailability } from './live-availability.js';
+import { ProofOfWork } from './proof-of-work.js';
+import { QueueAdmissionTokens } from './queue-tokens.js';
+import { QueueUpdates } from './queue-updates.js';
 import { registerRoutes } from './routes.js';
 import type { SaleDeps } from './sales.js';
+import { ServiceSigningKeys } from './signing-keys.js';
 import { holdSweeper, type SweeperDeps } from './sweeper.js';
+import { type WaitingRoomDeps, waitingRoomWorker } from './waiting-room.js';
 
-export interface TicketServiceDeps extends HoldDeps, SaleDeps, CheckinDeps, InventoryDeps, SweeperDeps {
+export interface TicketServiceDeps
+  extends HoldDeps,
+    SaleDeps,
+    CheckinDeps,
+    InventoryDeps,
+    SweeperDeps,
+    WaitingRoomDeps {
   live: LiveAvailability;
+  queueUpdates: QueueUpdates;
+  proofOfWork: ProofOfWork;
 }
 
 export async function buildTicketService(context: ServiceContext): Promise<RunningService> {
@@ -23,16 +36,27 @@ export async function buildTicketService(context: ServiceContext): Promise<Runni
     description: 'Inventory, seat holds with expiry, sales, live availability, e-tickets and check-in',
   });
   const settings = ticketServiceConfig(context.config, context.env);
-  const signer = new TicketCodeSigner(context.db, context.clock);
-  await signer.load();
+  const keys = new ServiceSigningKeys(context.db, context.clock);
+  await keys.load();
+  const signer = new TicketCodeSigner(keys);
+  const admissions = new QueueAdmissionTokens(keys, context.clock);
+  const logger = context.logger.child({ service: 'ticket' });
   const live = new LiveAvailability({
     cache: context.cache,
     counts: (eventId) => liveCounts(context.db.orm, eventId),
     coalesceMs: settings.liveCoalesceMs,
     keepAliveMs: settings.sseKeepAliveMs,
-    logger: context.logger.child({ service: 'ticket' }),
+    logger,
   });
-  const deps: TicketServiceDeps = {
+  // Built before deps (they need each other): the streams read places with the deps.
+  let deps: TicketServiceDeps | undefined;
+  const queueUpdates = new QueueUpdates({
+    cache: context.cache,
+    logger,
+    keepAliveMs: settings.sseKeepAliveMs,
+    places: () => deps!,
+  });
+  deps = {
     db: context.db,
     clock: context.clock,
     live,
@@ -40,6 +64,12 @@ export async function buildTicketService(context: ServiceContext): Promise<Runni
     holdTtlSeconds: settings.holdTtlSeconds,
     maxTicketsPerUser: settings.maxTicketsPerUser,
     batchSize: settings.sweepBatchSize,
+    logger,
+    queue: settings.queue,
+    admissions,
+    queueUpdates,
+    openRooms: new Map(),
+    proofOfWork: new ProofOfWork({ db: context.db, clock: context.clock, queue: settings.queue, keys }),
   };
 
   const holdAnswers = new Counter({
@@ -88,22 +118,50 @@ export async function buildTicketService(context: ServiceContext): Promise<Runni
     if (route === '/api/v1/internal/holds/:id/sell' && status === 200) sales.inc();
     if (route === '/api/v1/checkin') checkins.inc({ outcome: status === 200 ? 'admitted' : 'refused' });
   });
+  const queueAdmissions = new Counter({
+    name: 'ticket_queue_admissions_total',
+    help: 'Waiting-room places admitted, and admitted places expired (idle, or admission ended)',
+    labelNames: ['outcome'],
+    registers: [app.metrics],
+  });
+  new Gauge({
+    name: 'ticket_queue_streams',
+    help: 'Open Server-Sent Event streams of queue places on this instance',
+    registers: [app.metrics],
+    collect() {
+      this.set(queueUpdates.clientCount);
+    },
+  });
   // Open streams would hold the server's close for ever: end them first.
   app.addHook('preClose', async () => {
     await live.close();
+    await queueUpdates.close();
   });
-  registerRoutes(app, deps);
+  const serviceDeps = deps;
+  registerRoutes(app, serviceDeps);
 
-  const sweeper = holdSweeper(deps, settings.sweepIntervalMs, context.logger, (count) => expired.inc(count));
+  const sweeper = holdSweeper(serviceDeps, settings.sweepIntervalMs, context.logger, (count) =>
+    expired.inc(count),
+  );
+  const admission = waitingRoomWorker(serviceDeps, settings.queue.admitIntervalMs, logger, (step) => {
+    if (step.admitted > 0) queueAdmissions.inc({ outcome: 'admitted' }, step.admitted);
+    if (step.expiredIdle > 0) queueAdmissions.inc({ outcome: 'expired_idle' }, step.expiredIdle);
+    if (step.expiredEnded > 0) queueAdmissions.inc({ outcome: 'admission_ended' }, step.expiredEnded);
+  });
   return {
     app,
     async startWorkers() {
-      await subscribeToEvents(context.bus, { eventCancelled: (event) => withdrawInventory(deps, event) });
+      await subscribeToEvents(context.bus, {
+        eventCancelled: (event) => withdrawInventory(serviceDeps, event),
+      });
       sweeper.start();
+      admission.start();
     },
     async stopWorkers() {
       await sweeper.stop();
+      await admission.stop();
       await live.close();
+      await queueUpdates.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 // The ticket service's settings, read once from the environment and validated; a bad value
 // stops the start with one line naming the variable.
-import { type PlatformConfig, readInteger } from '@ticketing/platform';
+import { ConfigError, type PlatformConfig, readInteger } from '@ticketing/platform';
 
 type Env = Record<string, string | undefined>;
 
@@ -17,15 +17,64 @@ export interface TicketServiceConfig {
   liveCoalesceMs: number;
   /** Keep-alive comment period on availability streams (TICKET_SSE_KEEPALIVE_MS, default 15 s). */
   sseKeepAliveMs: number;
+  queue: QueueSettings;
+}
+
+/** The waiting room's settings (ADR 0021). */
+export interface QueueSettings {
+  /** How often the admission worker lets people in (TICKET_QUEUE_ADMIT_INTERVAL_MS, default 1 s). */
+  admitIntervalMs: number;
+  /** An admitted place with no hold after this long expires and its slot goes to the next in line (TICKET_QUEUE_IDLE_SECONDS, default 5 min). */
+  idleSeconds: number;
+  /** How long an admission (and its token) lasts (TICKET_QUEUE_ADMISSION_SECONDS, default 20 min; at least idle + hold time). */
+  admissionSeconds: number;
+  /** Live holds of one event that switch its waiting room on (TICKET_QUEUE_AUTO_ENABLE_HOLDS, 0 = never, the default). */
+  autoEnableHolds: number;
+  /** The admission rate of a room switched on automatically (TICKET_QUEUE_AUTO_ADMIT_PER_MINUTE, default 300). */
+  autoAdmitPerMinute: number;
+  /** Proof-of-work difficulty in leading zero bits when nobody is joining (TICKET_QUEUE_POW_MIN_BITS, default 12; 0 = no challenge). */
+  powMinBits: number;
+  /** The most the difficulty rises to (TICKET_QUEUE_POW_MAX_BITS, default 20). */
+  powMaxBits: number;
+  /** Joins per minute that add one bit, doubling at each further bit (TICKET_QUEUE_POW_JOINS_PER_BIT, default 500). */
+  powJoinsPerBit: number;
+  /** How long a challenge may be used (TICKET_QUEUE_CHALLENGE_SECONDS, default 120). */
+  challengeSeconds: number;
 }
 
 export function ticketServiceConfig(_config: PlatformConfig, env: Env = process.env): TicketServiceConfig {
+  const holdTtlSeconds = readInteger(env, 'TICKET_HOLD_TTL_SECONDS', 600, 10, 86_400);
   return {
-    holdTtlSeconds: readInteger(env, 'TICKET_HOLD_TTL_SECONDS', 600, 10, 86_400),
+    holdTtlSeconds,
     maxTicketsPerUser: readInteger(env, 'TICKET_MAX_PER_USER', 8, 1, 100),
     sweepIntervalMs: readInteger(env, 'TICKET_SWEEP_INTERVAL_MS', 5_000, 10, 600_000),
     sweepBatchSize: readInteger(env, 'TICKET_SWEEP_BATCH_SIZE', 500, 1, 10_000),
     liveCoalesceMs: readInteger(env, 'TICKET_LIVE_COALESCE_MS', 250, 10, 10_000),
     sseKeepAliveMs: readInteger(env, 'TICKET_SSE_KEEPALIVE_MS', 15_000, 50, 300_000),
+    queue: readQueueSettings(env, holdTtlSeconds),
+  };
+}
+
+function readQueueSettings(env: Env, holdTtlSeconds: number): QueueSettings {
+  const idleSeconds = readInteger(env, 'TICKET_QUEUE_IDLE_SECONDS', 300, 5, 3_600);
+  const admissionSeconds = readInteger(env, 'TICKET_QUEUE_ADMISSION_SECONDS', 1_200, 10, 86_400);
+  // A buyer admitted at the last idle second must still be able to hold and pay with the token.
+  if (admissionSeconds < idleSeconds + holdTtlSeconds)
+    throw new ConfigError(
+      'TICKET_QUEUE_ADMISSION_SECONDS',
+      `at least TICKET_QUEUE_IDLE_SECONDS + TICKET_HOLD_TTL_SECONDS (${idleSeconds + holdTtlSeconds})`,
+      String(admissionSeconds),
+    );
+  const powMinBits = readInteger(env, 'TICKET_QUEUE_POW_MIN_BITS', 12, 0, 24);
+  return {
+    admitIntervalMs: readInteger(env, 'TICKET_QUEUE_ADMIT_INTERVAL_MS', 1_000, 10, 60_000),
+    idleSeconds,
+    admissionSeconds,
+    autoEnableHolds: readInteger(env, 'TICKET_QUEUE_AUTO_ENABLE_HOLDS', 0, 0, 10_000_000),
+    autoAdmitPerMinute: readInteger(env, 'TICKET_QUEUE_AUTO_ADMIT_PER_MINUTE', 300, 1, 100_000),
+    powMinBits,
+    powMaxBits: readInteger(env, 'TICKET_QUEUE_POW_MAX_BITS', Math.max(20, powMinBits), powMinBits, 26),
+    powJoinsPerBit: readInteger(env, 'TICKET_QUEUE_POW_JOINS_PER_BIT', 500, 1, 10_000_000),
+    challengeSeconds: readInteger(env, 'TICKET_QUEUE_CHALLENGE_SECONDS', 120, 10, 3_600),
   };
 }

@@ -1,16 +1,16 @@
 // E-tickets: each sale of a ticket gets an unguessable code, a compact JWS signed with the
-// service's Ed25519 key (kept in the database so every instance signs with it), which a
-// scanner verifies offline with the public key; rendered as a QR code for its owner.
+// service's Ed25519 key (signing-keys.ts: kept in the database so every instance signs with
+// it), which a scanner verifies offline with the public key; rendered as a QR code for its owner.
 import { randomUUID } from 'node:crypto';
 import type { SoldTicket } from '@ticketing/contracts';
-import { type Clock, type Database, generateSigningKey, SIGNING_ALGORITHM } from '@ticketing/platform';
-import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type { Database } from '@ticketing/platform';
+import { CompactSign, compactVerify, decodeProtectedHeader, type JWK } from 'jose';
 import QRCode from 'qrcode';
 import { ForgedTicketCodeError, MalformedTicketCodeError, TicketNotFoundError } from './errors.js';
 import { toHeldTicket } from './holds.js';
 import * as repository from './repository.js';
+import { ALGORITHM, type ServiceSigningKeys } from './signing-keys.js';
 
-const ALGORITHM = SIGNING_ALGORITHM;
 const CODE_TYPE = 'ticket+jws';
 
 /** What a code says: which ticket, of which event, and which issue of it (a resale gets a new one). */
@@ -20,41 +20,19 @@ export interface TicketCodeClaims {
   codeId: string;
 }
 
-type SigningKey = Awaited<ReturnType<typeof importJWK>>;
-
 export class TicketCodeSigner {
-  private active: { kid: string; key: SigningKey } | undefined;
-  private readonly verifiers = new Map<string, SigningKey>();
-
-  constructor(
-    private readonly db: Database,
-    private readonly clock: Clock,
-  ) {}
-
-  /** Loads the active key, creating one on first start (once, even with several instances). */
-  async load(): Promise<void> {
-    const active = await this.db.transaction(async (tx) => {
-      await repository.lockSigningKeys(tx);
-      const keys = await repository.findPublishedSigningKeys(tx, this.clock.now());
-      const current = keys.find((key) => key.retiredAt === null);
-      if (current) return current;
-      const row = await generateSigningKey(this.clock.now());
-      await repository.insertSigningKey(tx, row);
-      return row;
-    });
-    this.active = { kid: active.kid, key: await importJWK(active.privateJwk as JWK, ALGORITHM) };
-  }
+  constructor(private readonly keys: ServiceSigningKeys) {}
 
   /** A new code for one sale of a ticket. */
   async issue(ticket: { ticketId: string; eventId: string }): Promise<{ codeId: string; code: string }> {
-    if (!this.active) await this.load();
+    const active = await this.keys.signingKey();
     const codeId = randomUUID();
     const payload = new TextEncoder().encode(
       JSON.stringify({ t: ticket.ticketId, e: ticket.eventId, c: codeId }),
     );
     const code = await new CompactSign(payload)
-      .setProtectedHeader({ alg: ALGORITHM, kid: this.active!.kid, typ: CODE_TYPE })
-      .sign(this.active!.key);
+      .setProtectedHeader({ alg: ALGORITHM, kid: active.kid, typ: CODE_TYPE })
+      .sign(active.key);
     return { codeId, code };
   }
 
@@ -68,7 +46,7 @@ export class TicketCodeSigner {
     } catch {
       throw new MalformedTicketCodeError();
     }
-    const key = await this.verifierFor(kid);
+    const key = await this.keys.verifierFor(kid);
     if (!key) throw new ForgedTicketCodeError();
     let payload: Uint8Array;
     try {
@@ -83,20 +61,8 @@ export class TicketCodeSigner {
   }
 
   /** The public keys scanners verify codes with (active and retired ones: tickets outlive keys). */
-  async publicKeys(): Promise<{ keys: JWK[] }> {
-    const keys = await repository.findPublishedSigningKeys(this.db.orm, new Date(0));
-    return { keys: keys.map((key) => key.publicJwk as JWK) };
-  }
-
-  private async verifierFor(kid: string): Promise<SigningKey | undefined> {
-    const cached = this.verifiers.get(kid);
-    if (cached) return cached;
-    const { keys } = await this.publicKeys();
-    const jwk = keys.find((key) => key.kid === kid);
-    if (!jwk) return undefined;
-    const key = await importJWK(jwk, ALGORITHM);
-    this.verifiers.set(kid, key);
-    return key;
+  publicKeys(): Promise<{ keys: JWK[] }> {
+    return this.keys.publicKeys();
   }
 }
 

@@ -143,7 +143,8 @@ export class TicketLimitError extends AppError {
       overLimitAlone
         ? `At most ${limit} tickets per person for this event; ${requested} were requested`
         : `At most ${limit} tickets per person for this event: you already hold or own ${alreadyHeld}, so ${remaining} more are possible`,
-      { field, limit, alreadyHeld, remaining },
+      // reason: which cap refused (per account today; per card or IP range may follow).
+      { field, limit, alreadyHeld, remaining, reason: 'per_account_limit' },
     );
   }
 }
@@ -243,6 +244,62 @@ export class WrongEventError extends ConflictError {
     super('The ticket is for another event: do not admit', 'wrong_event', {
       field: 'eventId',
       ticketEventId,
+    });
+  }
+}
+
+// ---------------------------------------------------------------- the waiting room
+
+export class NoWaitingRoomError extends ConflictError {
+  constructor() {
+    super('This event has no waiting room: hold tickets directly', 'no_waiting_room', { field: 'eventId' });
+  }
+}
+
+export class QueuePlaceNotFoundError extends NotFoundError {
+  constructor() {
+    super('The queue place', 'queue_place_not_found');
+  }
+}
+
+/** Every refusal of the Queue-Token header is a 403 with its own code (none, forged, expired…). */
+export class QueueAdmissionError extends AppError {
+  constructor(
+    code:
+      | 'queue_admission_required'
+      | 'queue_token_invalid'
+      | 'queue_token_expired'
+      | 'queue_token_other_user'
+      | 'queue_token_other_event'
+      | 'queue_place_expired',
+    message: string,
+    extras: Record<string, unknown> = {},
+  ) {
+    super(403, code, message, { field: 'Queue-Token', ...extras });
+  }
+}
+
+export const queueAdmissionRequired = (eventId: string) =>
+  new QueueAdmissionError(
+    'queue_admission_required',
+    'This on-sale has a waiting room: join it (POST /api/v1/events/{id}/queue) and send the admission token you get as the Queue-Token header',
+    { eventId },
+  );
+
+export class InvalidChallengeError extends AppError {
+  constructor(
+    code: 'challenge_required' | 'invalid_challenge' | 'challenge_expired' | 'challenge_not_solved',
+    field: 'challenge' | 'nonce',
+    message: string,
+  ) {
+    super(400, code, message, { field });
+  }
+}
+
+export class ChallengeUsedError extends ConflictError {
+  constructor() {
+    super('This challenge was already used; fetch a new one', 'challenge_already_used', {
+      field: 'challenge',
     });
   }
 }

@@ -5,6 +5,7 @@
 import type { CreateHoldBody, HeldTicket, HoldView } from '@ticketing/contracts';
 import { appendToOutbox, type Clock, type Database, type Executor, newId } from '@ticketing/platform';
 import { changesOf } from './availability.js';
+import type { QueueSettings } from './config.js';
 import {
   EventCancelledError,
   EventNotOnSaleError,
@@ -26,6 +27,7 @@ import {
 } from './errors.js';
 import { ticketLocked, ticketReleased } from './events.js';
 import type { ChangeAnnouncer } from './live-availability.js';
+import type { QueueAdmissionTokens } from './queue-tokens.js';
 import * as repository from './repository.js';
 import { withRetryOnDeadlock } from './repository.js';
 import {
@@ -35,6 +37,7 @@ import {
   TICKET_SCHEMA,
   type TicketTypeRow,
 } from './tables.js';
+import { markAdmissionUsed, requireAdmission } from './waiting-room.js';
 
 export interface HoldDeps {
   db: Database;
@@ -42,6 +45,9 @@ export interface HoldDeps {
   live: ChangeAnnouncer;
   holdTtlSeconds: number;
   maxTicketsPerUser: number;
+  /** The waiting room: an event with one needs an admission token to hold. */
+  queue: QueueSettings;
+  admissions: QueueAdmissionTokens;
 }
 
 /** Best available tries this many blocks per round, and this many rounds, before giving up. */
@@ -98,6 +104,7 @@ export function toHoldView(hold: HoldRow, tickets: HeldTicket[]): HoldView {
     total: hold.total,
     currency: hold.currency,
     orderId: hold.orderId,
+    queuePlaceId: hold.queuePlaceId,
     tickets,
   };
 }
@@ -258,11 +265,21 @@ async function holdBestBlock(
   return undefined;
 }
 
-export async function holdTickets(deps: HoldDeps, userId: string, body: CreateHoldBody): Promise<HoldView> {
+/**
+ * Holds what the body asks for, all or nothing. `queueToken` is the Queue-Token header: an event
+ * whose waiting room is on refuses a hold without a valid admission (403).
+ */
+export async function holdTickets(
+  deps: HoldDeps,
+  userId: string,
+  body: CreateHoldBody,
+  queueToken?: string,
+): Promise<HoldView> {
   const request = readRequest(body);
   const limit = deps.maxTicketsPerUser;
   if (request.count > limit) throw new TicketLimitError(request.field, limit, 0, request.count);
   const inventory = await findOnSaleInventory(deps.db.orm, body.eventId, deps.clock.now());
+  const admission = await requireAdmission(deps, userId, body.eventId, queueToken);
   const types = await repository.findTicketTypes(deps.db.orm, body.eventId);
   await refuseWhatCannotBeHeld(deps.db.orm, body.eventId, request, types);
 
@@ -271,6 +288,7 @@ export async function holdTickets(deps: HoldDeps, userId: string, body: CreateHo
     outcome = await withRetryOnDeadlock(() =>
       deps.db.transaction(async (tx) => {
         const now = deps.clock.now();
+        if (admission) await markAdmissionUsed(deps, tx, admission.placeId, now);
         await repository.lockUserEventQuota(tx, userId, body.eventId);
         const already = await repository.countTicketsOfUser(tx, userId, body.eventId, now);
         if (already + request.count > limit)
@@ -278,7 +296,13 @@ export async function holdTickets(deps: HoldDeps, userId: string, body: CreateHo
         const lock = {
           holdId: newId(),
           userId,
-          lockedUntil: new Date(now.getTime() + deps.holdTtlSeconds * 1000),
+          // A hold made with an admission ends by the admission's end, so it can always be bought with its token.
+          lockedUntil: new Date(
+            Math.min(
+              now.getTime() + deps.holdTtlSeconds * 1000,
+              admission?.admissionEndsAt.getTime() ?? Infinity,
+            ),
+          ),
           now,
         };
         let tickets: repository.TicketRecord[] = [];
@@ -311,6 +335,7 @@ export async function holdTickets(deps: HoldDeps, userId: string, body: CreateHo
           endedAt: null,
           endReason: null,
           orderId: null,
+          queuePlaceId: admission?.placeId ?? null,
         };
         await repository.insertHold(tx, hold);
         await appendToOutbox(tx, TICKET_SCHEMA, [ticketLocked(hold, tickets)]);

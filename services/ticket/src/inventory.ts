@@ -9,6 +9,7 @@ import {
   consumeOnce,
   type Database,
   type DomainEvent,
+  type Logger,
   newId,
 } from '@ticketing/platform';
 import { InvalidInventoryError, InventoryConflictError } from './errors.js';
@@ -16,11 +17,13 @@ import { CONSUMER_GROUP, ticketCancelled } from './events.js';
 import type { ChangeAnnouncer } from './live-availability.js';
 import * as repository from './repository.js';
 import { TICKET_SCHEMA } from './tables.js';
+import { configureWaitingRoom } from './waiting-room.js';
 
 export interface InventoryDeps {
   db: Database;
   clock: Clock;
   live: ChangeAnnouncer;
+  logger: Logger;
 }
 
 /** More would be a mistake, not a venue. */
@@ -157,9 +160,22 @@ export async function createInventory(
       createdAt: now,
       cancelledAt: null,
     });
+    // The waiting room rides along (outside the fingerprint: it may change until the on-sale).
+    const setWaitingRoom = async () => {
+      if (body.waitingRoom)
+        await configureWaitingRoom(
+          deps,
+          eventId,
+          { ...body.waitingRoom, onSaleAt: body.salesStartAt },
+          'event',
+          'set by the organizer',
+          tx,
+        );
+    };
     if (!created) {
       const existing = await repository.findInventory(tx, eventId);
       if (existing?.fingerprint !== fingerprint) throw new InventoryConflictError();
+      await setWaitingRoom();
       return { eventId, created: false, tickets: existing.ticketCount };
     }
     const types = body.ticketTypes.map((type, index) => ({
@@ -196,6 +212,7 @@ export async function createInventory(
       );
     }
     for (const type of types) inserted += await repository.insertUnitTickets(tx, type, now);
+    await setWaitingRoom();
     return { eventId, created: true, tickets: inserted };
   });
   // A big load changes the table's shape; autovacuum would notice only later, and the on-sale

@@ -10,10 +10,17 @@ import {
   holds,
   type InventoryRow,
   inventories,
+  type QueueExpiryReason,
+  type QueuePlaceRow,
+  queuePlaces,
   signingKeys,
   type TicketStatus,
   type TicketTypeRow,
   ticketTypes,
+  type WaitingRoomRow,
+  type WaitingRoomSource,
+  waitingRoomChanges,
+  waitingRooms,
 } from './tables.js';
 
 /** A JS array as one Postgres array parameter (Drizzle would otherwise spread it into a list). */
@@ -752,6 +759,346 @@ export async function findPublishedSigningKeys(db: Executor, retiredAfter: Date)
 
 export async function insertSigningKey(tx: Executor, key: typeof signingKeys.$inferInsert): Promise<void> {
   await tx.insert(signingKeys).values(key);
+}
+
+// ---------------------------------------------------------------- the waiting room
+
+export async function findWaitingRoom(db: Executor, eventId: string): Promise<WaitingRoomRow | undefined> {
+  const [row] = await db.select().from(waitingRooms).where(eq(waitingRooms.eventId, eventId));
+  return row;
+}
+
+/** Late joiners, the lottery and the admission step take the room's row alone. */
+export async function lockWaitingRoom(tx: Executor, eventId: string): Promise<WaitingRoomRow | undefined> {
+  const [row] = await tx.select().from(waitingRooms).where(eq(waitingRooms.eventId, eventId)).for('update');
+  return row;
+}
+
+/** Only one instance runs an event's admission step at a time; the others skip it this round. */
+export async function tryLockAdmissionOf(tx: Executor, eventId: string): Promise<boolean> {
+  const rows = await rowsOf<{ locked: boolean }>(
+    tx.execute(
+      sql`SELECT pg_try_advisory_xact_lock(hashtext('tickets:queue-admission:' || ${eventId})) AS locked`,
+    ),
+  );
+  return rows[0]?.locked === true;
+}
+
+/**
+ * Creates or changes an event's room. Once the lottery is drawn its on-sale time stays what it
+ * was (the early places already have their numbers). Returns the row as it now is.
+ */
+export async function upsertWaitingRoom(
+  tx: Executor,
+  room: {
+    eventId: string;
+    enabled: boolean;
+    admitPerMinute: number;
+    source: WaitingRoomSource;
+    onSaleAt: Date | null;
+  },
+  now: Date,
+): Promise<{ before: WaitingRoomRow | undefined; after: WaitingRoomRow }> {
+  const before = await lockWaitingRoom(tx, room.eventId);
+  if (!before) {
+    const [after] = await tx
+      .insert(waitingRooms)
+      .values({
+        ...room,
+        drawnAt: null,
+        lastPosition: 0,
+        admittedThrough: 0,
+        allowance: 0,
+        allowanceAt: null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    return { before, after: after! };
+  }
+  const [after] = await tx
+    .update(waitingRooms)
+    .set({
+      enabled: room.enabled,
+      admitPerMinute: room.admitPerMinute,
+      source: room.source,
+      onSaleAt: before.drawnAt ? before.onSaleAt : room.onSaleAt,
+      updatedAt: now,
+    })
+    .where(eq(waitingRooms.eventId, room.eventId))
+    .returning();
+  return { before, after: after! };
+}
+
+export async function insertWaitingRoomChange(
+  tx: Executor,
+  change: typeof waitingRoomChanges.$inferInsert,
+): Promise<void> {
+  await tx.insert(waitingRoomChanges).values(change);
+}
+
+export async function findWaitingRoomChanges(db: Executor, eventId: string) {
+  return db
+    .select()
+    .from(waitingRoomChanges)
+    .where(eq(waitingRoomChanges.eventId, eventId))
+    .orderBy(asc(waitingRoomChanges.changedAt));
+}
+
+export async function findQueuePlace(db: Executor, placeId: string): Promise<QueuePlaceRow | undefined> {
+  const [row] = await db.select().from(queuePlaces).where(eq(queuePlaces.id, placeId));
+  return row;
+}
+
+export async function findQueuePlaces(db: Executor, placeIds: string[]): Promise<QueuePlaceRow[]> {
+  if (placeIds.length === 0) return [];
+  return db
+    .select()
+    .from(queuePlaces)
+    .where(sql`${queuePlaces.id} = ANY(${array(placeIds)}::uuid[])`);
+}
+
+export async function findQueuePlaceOfUser(
+  db: Executor,
+  eventId: string,
+  userId: string,
+): Promise<QueuePlaceRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(queuePlaces)
+    .where(and(eq(queuePlaces.eventId, eventId), eq(queuePlaces.userId, userId)));
+  return row;
+}
+
+/**
+ * An early place, in one statement that checks the room is still before its lottery. Undefined
+ * when the user already has a place, or the room was drawn, switched off or reached its on-sale.
+ * No lock: a join racing the draw may commit just after it, unnumbered; the next admission
+ * step numbers it (drawLottery).
+ */
+export async function insertEarlyPlace(
+  db: Executor,
+  place: QueuePlaceRow,
+  now: Date,
+): Promise<QueuePlaceRow | undefined> {
+  const result = await db.execute(sql`
+    INSERT INTO tickets.queue_places (id, event_id, user_id, status, lottery, joined_at)
+    SELECT ${place.id}, event_id, ${place.userId}, 'WAITING', ${String(place.lottery)}::bigint, ${now}
+    FROM tickets.waiting_rooms
+    WHERE event_id = ${place.eventId} AND enabled AND drawn_at IS NULL AND on_sale_at > ${now}
+    ON CONFLICT (event_id, user_id) DO NOTHING
+    RETURNING id`);
+  return (result.rowCount ?? 0) === 1 ? { ...place, position: null, joinedAt: now } : undefined;
+}
+
+/** An event's room with what the inventory says about joining it, in one read. */
+export async function findRoomToJoin(db: Executor, eventId: string) {
+  const [row] = await db
+    .select({ room: waitingRooms, inventoryStatus: inventories.status, salesEndAt: inventories.salesEndAt })
+    .from(inventories)
+    .leftJoin(waitingRooms, eq(waitingRooms.eventId, inventories.eventId))
+    .where(eq(inventories.eventId, eventId));
+  return row;
+}
+
+/** Inserts the user's place unless they already have one for the event (then nothing is written). */
+export async function insertQueuePlace(
+  tx: Executor,
+  place: QueuePlaceRow,
+): Promise<QueuePlaceRow | undefined> {
+  const [row] = await tx
+    .insert(queuePlaces)
+    .values(place)
+    .onConflictDoNothing({ target: [queuePlaces.eventId, queuePlaces.userId] })
+    .returning();
+  return row;
+}
+
+/** An expired place goes to the back of the line under a new number, keeping its id. */
+export async function requeuePlace(
+  tx: Executor,
+  placeId: string,
+  position: number,
+  now: Date,
+): Promise<QueuePlaceRow> {
+  const [row] = await tx
+    .update(queuePlaces)
+    .set({
+      status: 'WAITING',
+      position,
+      joinedAt: now,
+      admittedAt: null,
+      admissionEndsAt: null,
+      firstHoldAt: null,
+      expiredAt: null,
+      expiryReason: null,
+    })
+    .where(eq(queuePlaces.id, placeId))
+    .returning();
+  return row!;
+}
+
+/** The next number in line of a room whose lottery is drawn (the caller holds the room's row). */
+export async function takeNextPosition(tx: Executor, eventId: string, now: Date): Promise<number> {
+  const [row] = await tx
+    .update(waitingRooms)
+    .set({ lastPosition: sql`${waitingRooms.lastPosition} + 1`, updatedAt: now })
+    .where(eq(waitingRooms.eventId, eventId))
+    .returning({ position: waitingRooms.lastPosition });
+  return row!.position;
+}
+
+/**
+ * The lottery: every place without a number gets one, in the order of the random numbers drawn
+ * when they joined, after those already numbered. At the on-sale that is everyone who came
+ * before it; later, only an early join that committed while the lottery was being drawn (it
+ * joined at the on-sale moment, so it goes behind those already in line). Returns how many.
+ */
+export async function drawLottery(tx: Executor, room: WaitingRoomRow, now: Date): Promise<number> {
+  const result = await tx.execute(sql`
+    UPDATE tickets.queue_places p
+    SET position = ${room.lastPosition}::int + numbered.rank
+    FROM (SELECT id, row_number() OVER (ORDER BY lottery, id)::int AS rank
+          FROM tickets.queue_places
+          WHERE event_id = ${room.eventId} AND position IS NULL) AS numbered
+    WHERE p.id = numbered.id`);
+  const drawn = result.rowCount ?? 0;
+  if (drawn === 0 && room.drawnAt) return 0;
+  await tx
+    .update(waitingRooms)
+    .set({
+      drawnAt: room.drawnAt ?? now,
+      lastPosition: room.lastPosition + drawn,
+      // Admission runs from the on-sale moment (or from now, for a room without one).
+      allowanceAt: room.allowanceAt ?? (room.onSaleAt && room.onSaleAt < now ? room.onSaleAt : now),
+      updatedAt: now,
+    })
+    .where(eq(waitingRooms.eventId, room.eventId));
+  return drawn;
+}
+
+/**
+ * Ends admitted places that are over: idle ones (no hold within idleSeconds of admission) and
+ * those whose admission (their token's lifetime) ended. Returns the reason of each.
+ */
+export async function expireAdmittedPlaces(
+  tx: Executor,
+  eventId: string,
+  idleBefore: Date,
+  now: Date,
+): Promise<QueueExpiryReason[]> {
+  const rows = await rowsOf<{ reason: QueueExpiryReason }>(
+    tx.execute(sql`
+      UPDATE tickets.queue_places
+      SET status = 'EXPIRED', expired_at = ${now},
+          expiry_reason = CASE WHEN admission_ends_at <= ${now} THEN 'admission_ended' ELSE 'idle' END
+      WHERE event_id = ${eventId} AND status = 'ADMITTED'
+        AND (admission_ends_at <= ${now} OR (first_hold_at IS NULL AND admitted_at <= ${idleBefore}))
+      RETURNING expiry_reason AS reason`),
+  );
+  return rows.map((row) => row.reason);
+}
+
+/** Admits the next `count` waiting places in line; returns their numbers. */
+export async function admitNextPlaces(
+  tx: Executor,
+  eventId: string,
+  count: number,
+  now: Date,
+  admissionEndsAt: Date,
+): Promise<number[]> {
+  const rows = await rowsOf<{ position: number }>(
+    tx.execute(sql`
+      UPDATE tickets.queue_places
+      SET status = 'ADMITTED', admitted_at = ${now}, admission_ends_at = ${admissionEndsAt}
+      WHERE id IN (SELECT id FROM tickets.queue_places
+                   WHERE event_id = ${eventId} AND status = 'WAITING' AND position IS NOT NULL
+                   ORDER BY position
+                   LIMIT ${count}::int
+                   FOR UPDATE SKIP LOCKED)
+      RETURNING position`),
+  );
+  return rows.map((row) => row.position);
+}
+
+export async function updateAdmissionState(
+  tx: Executor,
+  eventId: string,
+  state: { allowance: number; allowanceAt: Date; admittedThrough: number },
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(waitingRooms)
+    .set({ ...state, updatedAt: now })
+    .where(eq(waitingRooms.eventId, eventId));
+}
+
+/** Rooms whose admission may run now: enabled, at or past their on-sale, of an event still on sale. */
+export async function findAdmittingRooms(db: Executor, now: Date): Promise<string[]> {
+  const rows = await rowsOf<{ eventId: string }>(
+    db.execute(sql`
+      SELECT r.event_id AS "eventId"
+      FROM tickets.waiting_rooms r
+      JOIN tickets.inventories i ON i.event_id = r.event_id
+      WHERE r.enabled AND (r.on_sale_at IS NULL OR r.on_sale_at <= ${now})
+        AND i.status = 'ON_SALE' AND (i.sales_end_at IS NULL OR i.sales_end_at > ${now})`),
+  );
+  return rows.map((row) => row.eventId);
+}
+
+/**
+ * A hold is made with the place's admission: it is no longer idle. False when the admission is
+ * over (expired, idle past its limit, or ended), even if the worker has not recorded it yet.
+ */
+export async function markPlaceHolding(
+  tx: Executor,
+  placeId: string,
+  idleBefore: Date,
+  now: Date,
+): Promise<boolean> {
+  const result = await tx.execute(sql`
+    UPDATE tickets.queue_places SET first_hold_at = coalesce(first_hold_at, ${now})
+    WHERE id = ${placeId} AND status = 'ADMITTED' AND admission_ends_at > ${now}
+      AND (first_hold_at IS NOT NULL OR admitted_at > ${idleBefore})`);
+  return (result.rowCount ?? 0) === 1;
+}
+
+/** Places that joined the event's queue since `since` (the proof-of-work difficulty follows it). */
+export async function countRecentJoins(db: Executor, eventId: string, since: Date): Promise<number> {
+  const rows = await rowsOf<{ count: number }>(
+    db.execute(sql`
+      SELECT count(*)::int AS count FROM tickets.queue_places WHERE event_id = ${eventId} AND joined_at > ${since}`),
+  );
+  return rows[0]?.count ?? 0;
+}
+
+/** Spends a challenge; false when it was spent before. */
+export async function spendChallenge(db: Executor, challengeId: string, expiresAt: Date): Promise<boolean> {
+  const result = await db.execute(sql`
+    INSERT INTO tickets.spent_queue_challenges (challenge_id, expires_at) VALUES (${challengeId}, ${expiresAt})
+    ON CONFLICT (challenge_id) DO NOTHING`);
+  return (result.rowCount ?? 0) === 1;
+}
+
+export async function deleteExpiredChallenges(db: Executor, now: Date): Promise<void> {
+  await db.execute(sql`DELETE FROM tickets.spent_queue_challenges WHERE expires_at < ${now}`);
+}
+
+/** Events with at least `threshold` live holds whose room is not switched on. */
+export async function findBusyEventsWithoutRoom(
+  db: Executor,
+  threshold: number,
+): Promise<{ eventId: string; activeHolds: number }[]> {
+  return rowsOf(
+    db.execute(sql`
+      SELECT h.event_id AS "eventId", count(*)::int AS "activeHolds"
+      FROM tickets.holds h
+      JOIN tickets.inventories i ON i.event_id = h.event_id AND i.status = 'ON_SALE'
+      LEFT JOIN tickets.waiting_rooms r ON r.event_id = h.event_id
+      WHERE h.status = 'ACTIVE' AND (r.enabled IS NULL OR NOT r.enabled)
+      GROUP BY h.event_id
+      HAVING count(*) >= ${threshold}::int`),
+  );
 }
 
 // ---------------------------------------------------------------- transactions

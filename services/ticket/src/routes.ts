@@ -1,5 +1,5 @@
 // HTTP adapters of the ticket service: parse, call a domain function, shape the answer.
-import { Problem } from '@ticketing/contracts';
+import { Problem, QUEUE_TOKEN_HEADER } from '@ticketing/contracts';
 import { type HttpApp, requireIdentity } from '@ticketing/platform';
 import { Type } from 'typebox';
 import type { TicketServiceDeps } from './app.js';
@@ -14,6 +14,7 @@ import {
   AvailabilityQuery,
   CheckinBody,
   CheckinResult,
+  ConfigureWaitingRoomBody,
   CreateHoldBody,
   CreateInventoryBody,
   EventFilterQuery,
@@ -23,8 +24,11 @@ import {
   IdParams,
   INVENTORY_BODY_LIMIT_BYTES,
   InventoryCreated,
+  JoinQueueBody,
   OrderIdParams,
   PublicKeys,
+  QueueChallenge,
+  QueuePlaceView,
   ReleasedSold,
   ReleaseHoldBody,
   ReleaseSoldBody,
@@ -33,7 +37,11 @@ import {
   SoldHold,
   SoldTicket,
   TicketList,
+  VerifiedAdmission,
+  VerifyAdmissionBody,
+  WaitingRoomView,
 } from './schema.js';
+import * as waitingRoom from './waiting-room.js';
 
 const problems = {
   400: Problem,
@@ -42,6 +50,7 @@ const problems = {
   404: Problem,
   409: Problem,
   422: Problem,
+  429: Problem,
   503: Problem,
 };
 const bearer = [{ bearerAuth: [] }];
@@ -63,8 +72,16 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
         response: { 201: HoldView, ...problems },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await holds.holdTickets(deps, requireIdentity(request).userId, request.body)),
+    async (request, reply) => {
+      const queueToken = request.headers[QUEUE_TOKEN_HEADER];
+      const held = await holds.holdTickets(
+        deps,
+        requireIdentity(request).userId,
+        request.body,
+        typeof queueToken === 'string' ? queueToken : undefined,
+      );
+      return reply.status(201).send(held);
+    },
   );
 
   app.get(
@@ -231,6 +248,137 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
     },
   );
 
+  // ------------------------------------------------------------ the waiting room
+
+  app.get(
+    '/api/v1/events/:id/waiting-room',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['queue'],
+        summary:
+          "The event's waiting room: whether it is on (enabled false when it has none), its rate and its on-sale moment",
+        params: IdParams,
+        response: { 200: WaitingRoomView, ...problems },
+      },
+    },
+    async (request) => waitingRoom.getWaitingRoom(deps, request.params.id),
+  );
+
+  app.get(
+    '/api/v1/events/:id/queue/challenge',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['queue'],
+        summary:
+          'A proof-of-work challenge to solve (in the browser, automatically) before joining the queue',
+        security: bearer,
+        params: IdParams,
+        response: { 200: QueueChallenge, ...problems },
+      },
+    },
+    async (request, reply) => {
+      await waitingRoom.requireJoinableRoom(deps, request.params.id);
+      reply.header('cache-control', 'no-store');
+      return deps.proofOfWork.issue(request.params.id, requireIdentity(request).userId);
+    },
+  );
+
+  app.post(
+    '/api/v1/events/:id/queue',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['queue'],
+        summary:
+          'Join the on-sale waiting room with a solved challenge (one place per user: joining again answers the same place, 200)',
+        security: bearer,
+        params: IdParams,
+        body: Type.Union([JoinQueueBody, Type.Null()]),
+        response: { 200: QueuePlaceView, 201: QueuePlaceView, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const userId = requireIdentity(request).userId;
+      const eventId = request.params.id;
+      const existing = await waitingRoom.findLivePlace(deps, userId, eventId);
+      // Joining again is free: only a new place costs a solved challenge.
+      if (existing) return reply.status(200).send(existing);
+      await deps.proofOfWork.redeem(eventId, userId, request.body?.challenge, request.body?.nonce);
+      const { place, created } = await waitingRoom.joinQueue(deps, userId, eventId);
+      return reply.status(created ? 201 : 200).send(place);
+    },
+  );
+
+  app.get(
+    '/api/v1/queue/:id',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['queue'],
+        summary: 'My place in line: status, position, estimated wait, and the admission token once admitted',
+        security: bearer,
+        params: IdParams,
+        response: { 200: QueuePlaceView, ...problems },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return waitingRoom.getQueuePlace(deps, request.params.id, requireIdentity(request).userId);
+    },
+  );
+
+  app.get(
+    '/api/v1/queue/:id/stream',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['queue'],
+        summary:
+          'Server-Sent Events: `status` messages (as GET /queue/{id}) at every change, until admitted or expired',
+        security: bearer,
+        params: IdParams,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      // Before the stream starts, so someone else's or an unknown place answers 404 as problem+json.
+      const place = await waitingRoom.getQueuePlace(deps, request.params.id, requireIdentity(request).userId);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': request.id,
+      });
+      let closed = false;
+      let detach: (() => Promise<void>) | undefined;
+      raw.on('close', () => {
+        closed = true;
+        void detach?.();
+      });
+      const client = {
+        write(chunk: string) {
+          if (raw.writableLength > MAX_STREAM_BACKLOG_BYTES) raw.destroy();
+          else if (!raw.destroyed) raw.write(chunk);
+        },
+        end() {
+          raw.end();
+        },
+      };
+      try {
+        detach = await deps.queueUpdates.open(place.eventId, place.id, client);
+        if (closed) await detach();
+      } catch (error) {
+        request.log.warn({ err: error }, 'queue stream failed to open');
+        raw.end();
+      }
+    },
+  );
+
   // ------------------------------------------------------------ staff at the door
 
   app.get(
@@ -284,6 +432,37 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
 
       return reply.status(result.created ? 201 : 200).send(result);
     },
+  );
+
+  app.put(
+    '/api/v1/internal/waiting-rooms/:eventId',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: "Set an event's waiting room (the event service: on publish and on edits until the on-sale)",
+        params: EventIdParams,
+        body: ConfigureWaitingRoomBody,
+        response: { 200: WaitingRoomView, ...problems },
+      },
+    },
+    async (request) => waitingRoom.configureWaitingRoom(deps, request.params.eventId, request.body),
+  );
+
+  app.post(
+    '/api/v1/internal/queue/admissions/verify',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary:
+          'Check an admission token for a user and event (the order service, for a hold made under a waiting room)',
+        body: VerifyAdmissionBody,
+        response: { 200: VerifiedAdmission, ...problems },
+      },
+    },
+    async (request) =>
+      waitingRoom.verifyAdmission(deps, request.body.userId, request.body.eventId, request.body.token),
   );
 
   app.get(

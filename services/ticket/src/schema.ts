@@ -4,10 +4,14 @@ import {
   Availability,
   CheckinBody,
   CheckinResult,
+  ConfigureWaitingRoomBody,
   CreateHoldBody,
   CreateInventoryBody,
   HoldView,
   InventoryCreated,
+  JoinQueueBody,
+  QueueChallenge,
+  QueuePlaceView,
   ReleasedSold,
   ReleaseHoldBody,
   ReleaseSoldBody,
@@ -15,6 +19,9 @@ import {
   SellHoldBody,
   SoldHold,
   SoldTicket,
+  VerifiedAdmission,
+  VerifyAdmissionBody,
+  WaitingRoomView,
 } from '@ticketing/contracts';
 import { Type } from 'typebox';
 
@@ -22,10 +29,14 @@ export {
   Availability,
   CheckinBody,
   CheckinResult,
+  ConfigureWaitingRoomBody,
   CreateHoldBody,
   CreateInventoryBody,
   HoldView,
   InventoryCreated,
+  JoinQueueBody,
+  QueueChallenge,
+  QueuePlaceView,
   ReleasedSold,
   ReleaseHoldBody,
   ReleaseSoldBody,
@@ -33,6 +44,9 @@ export {
   SellHoldBody,
   SoldHold,
   SoldTicket,
+  VerifiedAdmission,
+  VerifyAdmissionBody,
+  WaitingRoomView,
 };
 
 const Id = Type.String({ format: 'uuid' });

@@ -1,5 +1,6 @@
 // Drizzle definitions of the ticket service's tables (the DDL is in migrations/).
 import {
+  bigint,
   boolean,
   doublePrecision,
   integer,
@@ -57,6 +58,8 @@ export const holds = ticketsSchema.table('holds', {
   endedAt: instant('ended_at'),
   endReason: text('end_reason').$type<HoldEndReason>(),
   orderId: uuid('order_id'),
+  /** The queue place whose admission this hold was made with (a queued on-sale), else null. */
+  queuePlaceId: uuid('queue_place_id'),
 });
 
 export type TicketStatus = 'AVAILABLE' | 'LOCKED' | 'SOLD' | 'CANCELLED';
@@ -113,7 +116,54 @@ export const signingKeys = ticketsSchema.table('signing_keys', {
   retiredAt: instant('retired_at'),
 });
 
+export type WaitingRoomSource = 'event' | 'auto';
+
+export const waitingRooms = ticketsSchema.table('waiting_rooms', {
+  eventId: uuid('event_id').primaryKey(),
+  enabled: boolean('enabled').notNull(),
+  admitPerMinute: integer('admit_per_minute').notNull(),
+  source: text('source').$type<WaitingRoomSource>().notNull(),
+  onSaleAt: instant('on_sale_at'),
+  drawnAt: instant('drawn_at'),
+  lastPosition: integer('last_position').notNull(),
+  admittedThrough: integer('admitted_through').notNull(),
+  allowance: doublePrecision('allowance').notNull(),
+  allowanceAt: instant('allowance_at'),
+  createdAt: instant('created_at').notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+export type QueuePlaceStatus = 'WAITING' | 'ADMITTED' | 'EXPIRED';
+export type QueueExpiryReason = 'idle' | 'admission_ended';
+
+export const queuePlaces = ticketsSchema.table('queue_places', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  status: text('status').$type<QueuePlaceStatus>().notNull(),
+  lottery: bigint('lottery', { mode: 'bigint' }),
+  position: integer('position'),
+  joinedAt: instant('joined_at').notNull(),
+  admittedAt: instant('admitted_at'),
+  admissionEndsAt: instant('admission_ends_at'),
+  firstHoldAt: instant('first_hold_at'),
+  expiredAt: instant('expired_at'),
+  expiryReason: text('expiry_reason').$type<QueueExpiryReason>(),
+});
+
+export const waitingRoomChanges = ticketsSchema.table('waiting_room_changes', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  enabled: boolean('enabled').notNull(),
+  admitPerMinute: integer('admit_per_minute').notNull(),
+  source: text('source').$type<WaitingRoomSource>().notNull(),
+  reason: text('reason').notNull(),
+  changedAt: instant('changed_at').notNull(),
+});
+
 export type InventoryRow = typeof inventories.$inferSelect;
+export type WaitingRoomRow = typeof waitingRooms.$inferSelect;
+export type QueuePlaceRow = typeof queuePlaces.$inferSelect;
 export type TicketTypeRow = typeof ticketTypes.$inferSelect;
 export type HoldRow = typeof holds.$inferSelect;
 export type TicketRow = typeof tickets.$inferSelect;

@@ -1,12 +1,15 @@
 // Transactional outbox: events are written in the same transaction as the state
 // change they announce, and a relay publishes them afterwards, marking each row
-// sent only once the transport has accepted it.
+// sent only once the transport has accepted it. An event that cannot be taken (its
+// handler or its serialization fails) is charged an attempt and parked after
+// maxAttempts; while the transport itself is down nothing is charged: the outbox
+// grows, the relay retries with backoff, and everything drains when it returns.
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { newId } from '../clock.js';
 import type { Database, Executor } from '../database/pool.js';
 import type { Logger } from '../logger.js';
-import type { DomainEvent, EventTransport } from './types.js';
+import { type DomainEvent, type EventTransport, TransportUnavailableError } from './types.js';
 
 export interface NewEvent<Payload = unknown> {
   type: string;
@@ -53,6 +56,10 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** After this many failed attempts an event is parked (dead_at set) and reported. */
   maxAttempts?: number;
+  /** First wait after finding the transport down; doubles on each failed retry. */
+  outageRetryMs?: number;
+  /** Longest wait between retries while the transport is down. */
+  maxOutageRetryMs?: number;
 }
 
 export class OutboxRelay {
@@ -62,6 +69,10 @@ export class OutboxRelay {
   private again = false;
   private stopped = true;
   private failing = false;
+  /** While the transport is down: no publishing before this time, then the next wait. */
+  private pausedUntil = 0;
+  private outageDelayMs = 0;
+  private outageTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -75,6 +86,8 @@ export class OutboxRelay {
   /** Publish pending events now (also called on NOTIFY from a committing transaction). */
   kick(): void {
     if (this.stopped) return;
+    // Commits keep notifying during an outage; the backoff timer decides when to try again.
+    if (Date.now() < this.pausedUntil) return;
     if (this.running) {
       this.again = true;
       return;
@@ -83,15 +96,21 @@ export class OutboxRelay {
       .then(() => {
         if (this.failing) this.options.logger.info({ schema: this.options.schema }, 'outbox relay recovered');
         this.failing = false;
+        this.outageDelayMs = 0;
+        this.pausedUntil = 0;
       })
       .catch((error) => {
+        const outage = error instanceof TransportUnavailableError;
         // Warn once per outage, not once per poll.
         if (!this.failing)
           this.options.logger.warn(
             { err: error, schema: this.options.schema },
-            'outbox relay failing; will keep retrying',
+            outage
+              ? 'event transport unavailable; events stay in the outbox until it returns'
+              : 'outbox relay failing; will keep retrying',
           );
         this.failing = true;
+        if (outage) this.backOff();
       })
       .finally(() => {
         this.running = undefined;
@@ -102,7 +121,34 @@ export class OutboxRelay {
       });
   }
 
-  /** Publishes until nothing is pending. Exposed for tests and shutdown. */
+  private backOff(): void {
+    const first = this.options.outageRetryMs ?? 500;
+    const longest = this.options.maxOutageRetryMs ?? 15_000;
+    this.outageDelayMs = Math.min(longest, this.outageDelayMs === 0 ? first : this.outageDelayMs * 2);
+    this.pausedUntil = Date.now() + this.outageDelayMs;
+    if (this.outageTimer) clearTimeout(this.outageTimer);
+    this.outageTimer = setTimeout(() => {
+      this.outageTimer = undefined;
+      this.pausedUntil = 0;
+      this.kick();
+    }, this.outageDelayMs);
+    this.outageTimer.unref();
+  }
+
+  /** Is this publish failure the transport's (down, closed) rather than the events'? */
+  private async isOutage(error: unknown): Promise<boolean> {
+    if (error instanceof TransportUnavailableError) return true;
+    // An adapter may not recognise every way a broker can be gone; ask it directly.
+    return this.options.transport.check().then(
+      () => false,
+      () => true,
+    );
+  }
+
+  /**
+   * Publishes until nothing is pending. Exposed for tests and shutdown. Rejects with a
+   * TransportUnavailableError when the transport is down; the events stay pending, uncharged.
+   */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -117,6 +163,7 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 100;
     const maxAttempts = this.options.maxAttempts ?? 10;
     let failure: unknown;
+    let outage = false;
     const published = await db.transaction(async (tx) => {
       // SKIP LOCKED lets several instances relay the same outbox without blocking each other.
       const result = await tx.execute<OutboxRow>(sql`
@@ -140,25 +187,28 @@ export class OutboxRelay {
       // One failing event must neither hold back nor park its neighbours: when the batch
       // fails, publish it again one event at a time, in order, up to the first failure, and
       // charge the attempt to that event only. Events after it wait, so order is kept until
-      // it succeeds or is parked.
+      // it succeeds or is parked. A transport outage is charged to no event.
       let delivered = rows;
       let failed: OutboxRow | undefined;
       try {
         await transport.publish(events);
       } catch (error) {
         delivered = [];
-        failed = rows[0];
         failure = error;
-        if (rows.length > 1) {
-          failed = undefined;
+        if (await this.isOutage(error)) {
+          outage = true;
+        } else if (rows.length === 1) {
+          failed = rows[0];
+        } else {
           failure = undefined;
           for (const [index, event] of events.entries()) {
             try {
               await transport.publish([event]);
               delivered.push(rows[index]!);
             } catch (eventError) {
-              failed = rows[index];
               failure = eventError;
+              if (await this.isOutage(eventError)) outage = true;
+              else failed = rows[index];
               break;
             }
           }
@@ -186,6 +236,13 @@ export class OutboxRelay {
       // Commit the progress and the attempt count, then report the failure outside the transaction.
       return delivered.length;
     });
+    if (outage) {
+      throw failure instanceof TransportUnavailableError
+        ? failure
+        : new TransportUnavailableError(failure instanceof Error ? failure.message : String(failure), {
+            cause: failure,
+          });
+    }
     if (failure !== undefined) throw failure;
     return published;
   }
@@ -219,6 +276,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.outageTimer) clearTimeout(this.outageTimer);
     await this.running;
     if (this.listener) {
       const listener = this.listener;

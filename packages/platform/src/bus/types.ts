@@ -1,5 +1,5 @@
 // The event bus port. Services write events to their outbox and consume through
-// subscriptions; the transport (in-process now, Kafka later) is an adapter behind this.
+// subscriptions; the transport (in-process or Kafka) is an adapter behind this.
 
 export interface DomainEvent<Payload = unknown> {
   /** UUIDv7, unique per event; consumers deduplicate on it. */
@@ -19,7 +19,11 @@ export interface DomainEvent<Payload = unknown> {
 export type EventHandler = (event: DomainEvent) => Promise<void>;
 
 export interface Subscription {
-  /** Consumer group: each group gets every event once; instances of one group share them. */
+  /**
+   * Consumer group, one per consuming service (or per independent reaction of it): each
+   * group gets every event once, and the instances of a service (processes) share a group's
+   * events. Within one process, every subscription of a group whose topics match gets the event.
+   */
   group: string;
   topics: string[];
   handle: EventHandler;
@@ -27,10 +31,25 @@ export interface Subscription {
 
 export interface EventTransport {
   readonly kind: string;
-  /** Resolves only once the transport has accepted every event (delivered, or acknowledged by a broker). */
+  /**
+   * Resolves only once the transport has accepted every event (delivered, or acknowledged by a broker).
+   * Rejects with a TransportUnavailableError when the transport itself is down (no broker, closed),
+   * and with any other error when these events could not be taken (a handler or serialization failed).
+   */
   publish(events: DomainEvent[]): Promise<void>;
   subscribe(subscription: Subscription): Promise<void>;
   /** Resolves when the transport can publish; rejects with the reason otherwise. */
   check(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The transport itself is down (broker unreachable, bus closed): not the events' fault. The
+ * outbox relay keeps such events pending and retries with backoff instead of counting attempts.
+ */
+export class TransportUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransportUnavailableError';
+  }
 }
