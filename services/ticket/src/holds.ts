@@ -201,13 +201,13 @@ async function refuseWhatCannotBeHeld(
           `items.${index}.ticketTypeId is listed twice; add the quantities up instead`,
         );
       seen.add(item.ticketTypeId);
-      const available = await repository.countFreeUnits(db, item.ticketTypeId);
-      if (available < item.quantity)
+      // Counting up to the quantity says whether it fits; the full count only for a refusal.
+      if ((await repository.countFreeUnitsUpTo(db, item.ticketTypeId, item.quantity)) < item.quantity)
         throw new NotEnoughTicketsError(index, {
           ticketTypeId: type.id,
           name: type.name,
           requested: item.quantity,
-          available,
+          available: await repository.countFreeUnits(db, item.ticketTypeId),
         });
     }
   }

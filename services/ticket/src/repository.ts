@@ -290,6 +290,23 @@ export async function holdFreeUnits(
   );
 }
 
+/**
+ * Free units of a type, counted no further than `atMost`: whether a request fits, without
+ * counting every free unit of a huge inventory (1.2 s at 990,000 units, tools/bench/README.md).
+ */
+export async function countFreeUnitsUpTo(
+  db: Executor,
+  ticketTypeId: string,
+  atMost: number,
+): Promise<number> {
+  const result = await db.execute<{ count: number }>(sql`
+    SELECT count(*)::int AS count FROM (
+      SELECT 1 FROM tickets.tickets
+      WHERE ticket_type_id = ${ticketTypeId} AND status = 'AVAILABLE'
+      LIMIT ${atMost}::int) AS free`);
+  return result.rows[0]?.count ?? 0;
+}
+
 export async function countFreeUnits(db: Executor, ticketTypeId: string): Promise<number> {
   const result = await db.execute<{ count: number }>(sql`
     SELECT count(*)::int AS count FROM tickets.tickets

@@ -1,0 +1,382 @@
+// The report of a run: every figure as JSON, the same as Markdown for a reader, SVG charts of
+// throughput, latency and CPU over time, and the few lines printed at the end.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InvariantReport } from '@ticketing/order-service';
+import type { LatencySummary, SecondSample } from './metrics.js';
+import type { PgbenchResult } from './pgbench.js';
+import type { UsageSummary } from './process-usage.js';
+import type { ProfileSummary } from './profile.js';
+import type { ScaleResult } from './scale.js';
+import type { BrowseResult, OnSaleResult } from './scenarios.js';
+import { lineChart, type Series } from './svg.js';
+
+export interface ScenarioReport {
+  name: 'onsale' | 'browse' | 'mixed';
+  seconds: number;
+  sale?: OnSaleResult & {
+    purchasesPerSecond: number;
+    ticketsPerSecond: number;
+    holdsPerSecond: number;
+    capacity: number;
+  };
+  browse?: BrowseResult & { readsPerSecond: number };
+  latency: Record<string, LatencySummary>;
+  errors: { step: string; status: number; code: string; count: number }[];
+  usage: Record<string, UsageSummary>;
+  /** CPU ms per purchase of each process group (sales only). */
+  cpuMsPerPurchase?: Record<string, number>;
+  timeline: SecondSample[];
+  cpuTimeline: Record<string, { second: number; cpuPercent: number; rssMb: number }[]>;
+}
+
+export interface BenchReport {
+  ok: boolean;
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  settings: Record<string, unknown>;
+  machine: { cpuModel: string; cores: number; memoryGb: number; os: string; loadAverage: number[] };
+  versions: Record<string, string>;
+  setup: Record<string, number>;
+  scenarios: ScenarioReport[];
+  pgbench: (PgbenchResult & { postgresCpuMsPerPurchase?: number | undefined }) | { skipped: string };
+  /** The platform's purchases per second over pgbench's, per scenario with sales. */
+  ratios: Record<string, number>;
+  scale: ScaleResult | { skipped: string } | undefined;
+  invariants: InvariantReport | undefined;
+  /** EXPLAIN ANALYZE of the hold statements (on pgbench's scratch inventory). */
+  explain?: Record<string, string>;
+  /** Where the platform process spent its CPU (--profile). */
+  profile?: ProfileSummary & { directory: string };
+  /** What makes the run fail (exit 1): a violated invariant, a run that could not finish. */
+  failures: string[];
+  /** What a reader should know but does not fail the run: not sold out in time, a skipped part. */
+  warnings: string[];
+}
+
+const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const percent = (ratio: number) => (Number.isFinite(ratio) ? `${(ratio * 100).toFixed(1)} %` : 'n/a');
+
+function latencyTable(latency: Record<string, LatencySummary>): string[] {
+  const rows = Object.entries(latency).map(
+    ([step, s]) =>
+      `| ${step} | ${s.count} | ${fixed(s.p50)} | ${fixed(s.p95)} | ${fixed(s.p99)} | ${fixed(s.max)} | ${fixed(s.mean)} |`,
+  );
+  return [
+    '| step | count | p50 ms | p95 ms | p99 ms | max ms | mean ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ];
+}
+
+function usageTable(usage: Record<string, UsageSummary>): string[] {
+  const rows = Object.entries(usage).map(
+    ([name, u]) =>
+      `| ${name} | ${fixed(u.cpuAveragePercent)} | ${fixed(u.cpuPeakPercent)} | ${fixed(u.cpuSeconds)} | ${fixed(u.cpuWaitPercent)} | ${fixed(u.rssAverageMb)} | ${fixed(u.rssPeakMb)} |`,
+  );
+  return [
+    '| process | CPU avg % | CPU peak % | CPU s | waiting for a CPU % | memory avg MB | memory peak MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ];
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const lines: string[] = [];
+  const settings = report.settings as {
+    mode?: string;
+    seats?: number;
+    generalAdmission?: number;
+    buyers?: number;
+    scenarios?: string[];
+  };
+  lines.push(`# On-sale benchmark — ${report.startedAt}`, '');
+  lines.push(
+    `Result: **${report.ok ? 'PASS' : 'FAIL'}**${report.failures.length ? ` (${report.failures.join('; ')})` : ''}`,
+    '',
+  );
+  if (report.warnings.length > 0) lines.push(`Warnings: ${report.warnings.join('; ')}`, '');
+  lines.push(`Command: \`${report.command}\``, '');
+  lines.push(
+    `Machine: ${report.machine.cpuModel}, ${report.machine.cores} cores, ${fixed(report.machine.memoryGb)} GB, ${report.machine.os}; load average at start ${report.machine.loadAverage.map((value) => fixed(value, 2)).join(' ')} (a shared machine: compare ratios, not absolute figures).`,
+    '',
+  );
+  lines.push(
+    `Versions: ${Object.entries(report.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(' · ')}`,
+    '',
+  );
+  lines.push(
+    `Settings: mode ${settings.mode}, ${settings.seats} seats + ${settings.generalAdmission} general admission, ${settings.buyers} buyers, scenarios ${settings.scenarios?.join(', ')}.`,
+    '',
+  );
+
+  const sales = report.scenarios.filter((scenario) => scenario.sale);
+  if (sales.length > 0 || !('skipped' in report.pgbench)) {
+    lines.push('## Against the database alone', '');
+    if ('skipped' in report.pgbench) lines.push(`pgbench skipped: ${report.pgbench.skipped}`, '');
+    else {
+      const pgbench = report.pgbench;
+      lines.push(
+        `pgbench (${pgbench.version}), ${pgbench.clients} clients, ${pgbench.purchases} purchases of 1–4 tickets (half seats, half general admission), the ticket service's hold and sell transactions on a scratch copy of the inventory: **${fixed(pgbench.purchasesPerSecond)} purchases/s**, ${fixed(pgbench.latencyAverageMs, 2)} ms average.`,
+        '',
+      );
+      for (const [name, ratio] of Object.entries(report.ratios))
+        lines.push(`- ${name}: the platform sells at **${percent(ratio)}** of the database's own rate`);
+      if (pgbench.postgresCpuMsPerPurchase !== undefined) {
+        lines.push(
+          `- CPU per purchase (steadier than rates on a shared machine): PostgreSQL alone ${fixed(pgbench.postgresCpuMsPerPurchase)} ms under pgbench`,
+        );
+        for (const scenario of sales)
+          if (scenario.cpuMsPerPurchase)
+            lines.push(
+              `- CPU per purchase in ${scenario.name}: ${Object.entries(scenario.cpuMsPerPurchase)
+                .map(([name, ms]) => `${name} ${fixed(ms)} ms`)
+                .join(', ')}`,
+            );
+      }
+      lines.push('');
+    }
+  }
+
+  for (const scenario of report.scenarios) {
+    lines.push(`## Scenario: ${scenario.name}`, '');
+    if (scenario.sale) {
+      const sale = scenario.sale;
+      lines.push(
+        '| figure | value |',
+        '| --- | ---: |',
+        `| sold out | ${sale.soldOut ? 'yes' : 'NO'} |`,
+        `| time to sell out | ${fixed(sale.secondsToSellOut)} s |`,
+        `| tickets sold / capacity | ${sale.ticketsSold} / ${sale.capacity} (seats ${sale.seatTicketsSold}, general admission ${sale.gaTicketsSold}) |`,
+        `| purchases | ${sale.purchases} |`,
+        `| purchases/s | ${fixed(sale.purchasesPerSecond)} |`,
+        `| tickets/s | ${fixed(sale.ticketsPerSecond)} |`,
+        `| holds/s | ${fixed(sale.holdsPerSecond)} |`,
+        `| hold attempts (409 conflicts) | ${sale.holdAttempts} (${sale.holdConflicts}) |`,
+        `| orders not confirmed | ${sale.ordersFailed} |`,
+        `| buyers who reached the per-buyer limit | ${sale.buyersAtLimit} |`,
+        '',
+      );
+    }
+    if (scenario.browse) {
+      lines.push(
+        `${scenario.browse.requests} reads in ${fixed(scenario.browse.seconds)} s: **${fixed(scenario.browse.readsPerSecond)} reads/s**, ${scenario.browse.failures} failed.`,
+        '',
+      );
+    }
+    lines.push(
+      'Latency per step (purchase = from the first hold attempt to the confirmed order, 409 retries included):',
+      '',
+    );
+    lines.push(...latencyTable(scenario.latency), '');
+    lines.push(
+      'Answers other than success, by kind (409 on holds is the expected contention of an on-sale):',
+      '',
+    );
+    if (scenario.errors.length === 0) lines.push('none', '');
+    else {
+      lines.push('| step | status | code | count |', '| --- | ---: | --- | ---: |');
+      for (const error of scenario.errors)
+        lines.push(`| ${error.step} | ${error.status} | ${error.code} | ${error.count} |`);
+      lines.push('');
+    }
+    lines.push(
+      'CPU (% of one core) and memory (PSS: shared pages split among the processes sharing them) during the scenario:',
+      '',
+    );
+    lines.push(...usageTable(scenario.usage), '');
+    if (scenario.cpuMsPerPurchase)
+      lines.push(
+        `CPU per purchase: ${Object.entries(scenario.cpuMsPerPurchase)
+          .map(([name, ms]) => `${name} ${fixed(ms)} ms`)
+          .join(', ')}.`,
+        '',
+      );
+    lines.push(
+      `![throughput](${scenario.name}-throughput.svg) ![latency](${scenario.name}-latency.svg) ![cpu](${scenario.name}-cpu.svg)`,
+      '',
+    );
+  }
+
+  if (report.scale) {
+    lines.push('## Scale: hold latency against inventory size', '');
+    if ('skipped' in report.scale) lines.push(`skipped: ${report.scale.skipped}`, '');
+    else {
+      const scale = report.scale;
+      lines.push(
+        `${scale.holdsPerEvent} holds per event, ${scale.concurrency} at a time, each released right after.`,
+        '',
+        '| inventory | create + publish s | seat hold p50 / p95 / p99 ms | GA hold p50 / p95 / p99 ms | release p50 ms | failures |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+      );
+      for (const [label, entry] of [
+        ['small', scale.small],
+        ['large', scale.large],
+      ] as const) {
+        if (entry.createdBy === 'bulk-sql')
+          lines.push(
+            `| (${label}: publishing it through the API failed — ${entry.apiFailure?.replaceAll('|', '/').slice(0, 200)} — so a small general-admission type was grown to ${entry.generalAdmission.toLocaleString('en')} units by bulk SQL in ${fixed(entry.bulkInsertSeconds ?? 0, 1)} s) | | | | | |`,
+          );
+        lines.push(
+          `| ${label}: ${entry.tickets.toLocaleString('en')} tickets (${entry.seats} seats) | ${fixed(entry.createSeconds, 2)} + ${fixed(entry.publishSeconds, 2)} | ${fixed(entry.seatHold.p50)} / ${fixed(entry.seatHold.p95)} / ${fixed(entry.seatHold.p99)} | ${fixed(entry.generalAdmissionHold.p50)} / ${fixed(entry.generalAdmissionHold.p95)} / ${fixed(entry.generalAdmissionHold.p99)} | ${fixed(entry.release.p50)} | ${entry.failures} |`,
+        );
+      }
+      lines.push('');
+      for (const [name, plan] of Object.entries(scale.largePlans ?? {}))
+        lines.push(
+          `${name} on the large inventory (EXPLAIN ANALYZE, rolled back):`,
+          '',
+          '```',
+          plan,
+          '```',
+          '',
+        );
+    }
+  }
+
+  if (report.profile) {
+    const profile = report.profile;
+    lines.push(
+      '## Where the platform spent its CPU',
+      '',
+      `V8 CPU profile of the platform process's main thread (${profile.directory}): ${profile.totalMs} ms sampled, idle ${fixed(profile.idlePercent)} %. Shares of the busy time:`,
+      '',
+      '| place | % | ms |',
+      '| --- | ---: | ---: |',
+      ...profile.places.map((line) => `| ${line.name} | ${fixed(line.percent)} | ${fixed(line.ms, 0)} |`),
+      '',
+      '| function | % | ms |',
+      '| --- | ---: | ---: |',
+      ...profile.functions.map(
+        (line) => `| \`${line.name}\` | ${fixed(line.percent)} | ${fixed(line.ms, 0)} |`,
+      ),
+      '',
+    );
+  }
+  if (report.explain) {
+    lines.push(
+      '## Plans of the hold statements',
+      '',
+      'EXPLAIN (ANALYZE, BUFFERS) on the scratch inventory pgbench used, rolled back:',
+      '',
+    );
+    for (const [name, plan] of Object.entries(report.explain))
+      lines.push(`${name}:`, '', '```', plan, '```', '');
+  }
+
+  lines.push('## Invariants', '');
+  if (!report.invariants) lines.push('not checked (the run failed before)', '');
+  else {
+    for (const check of report.invariants.checks)
+      lines.push(
+        `- ${check.status === 'ok' ? 'ok' : check.status === 'skipped' ? 'skipped' : `**VIOLATED (${check.violations})**`} — ${check.name}: ${check.description}`,
+      );
+    lines.push('', report.invariants.ok ? 'All invariants hold.' : '**INVARIANTS VIOLATED**', '');
+  }
+  lines.push('## Settings', '', '```json', JSON.stringify(report.settings, null, 2), '```', '');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The charts of one scenario: throughput, latency and CPU over time. */
+export function scenarioCharts(scenario: ScenarioReport): Record<string, string> {
+  const counts = (name: string): Series => ({
+    name: `${name}/s`,
+    points: scenario.timeline.map((sample) => [sample.second, sample.counts[name] ?? 0]),
+  });
+  const latency = (step: string, which: 'p50' | 'p99'): Series => ({
+    name: `${step} ${which}`,
+    points: scenario.timeline.flatMap((sample) =>
+      sample.latency[step] ? [[sample.second, sample.latency[step]![which]] as [number, number]] : [],
+    ),
+  });
+  const throughput = scenario.sale
+    ? [counts('purchases'), counts('holds'), counts('tickets'), counts('hold conflicts')]
+    : [];
+  if (scenario.browse) throughput.push(counts('reads'));
+  const latencySteps = scenario.sale ? ['hold', 'order'] : ['events list', 'seat map'];
+  return {
+    [`${scenario.name}-throughput.svg`]: lineChart({
+      title: `${scenario.name}: throughput per second`,
+      xLabel: 'seconds since start',
+      yLabel: 'per second',
+      series: throughput,
+    }),
+    [`${scenario.name}-latency.svg`]: lineChart({
+      title: `${scenario.name}: latency per second (p50 and p99)`,
+      xLabel: 'seconds since start',
+      yLabel: 'ms',
+      series: latencySteps.flatMap((step) => [latency(step, 'p50'), latency(step, 'p99')]),
+    }),
+    [`${scenario.name}-cpu.svg`]: lineChart({
+      title: `${scenario.name}: CPU (% of one core)`,
+      xLabel: 'seconds since start',
+      yLabel: '% CPU',
+      series: Object.entries(scenario.cpuTimeline).map(([name, points]) => ({
+        name,
+        points: points.map((point) => [point.second, point.cpuPercent] as [number, number]),
+      })),
+    }),
+  };
+}
+
+export async function writeReport(dir: string, report: BenchReport): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(dir, 'report.md'), renderMarkdown(report));
+  for (const scenario of report.scenarios)
+    for (const [name, svg] of Object.entries(scenarioCharts(scenario))) await writeFile(join(dir, name), svg);
+}
+
+/** The lines printed at the end of a run. */
+export function summaryLines(report: BenchReport, dir: string): string[] {
+  const lines = [''];
+  for (const scenario of report.scenarios) {
+    if (scenario.sale) {
+      const sale = scenario.sale;
+      const hold = scenario.latency.hold;
+      const order = scenario.latency.order;
+      lines.push(
+        `${scenario.name}: ${sale.ticketsSold}/${sale.capacity} tickets in ${fixed(sale.secondsToSellOut)} s${sale.soldOut ? ' (sold out)' : ' (NOT sold out)'}; ${fixed(sale.purchasesPerSecond)} purchases/s, ${fixed(sale.holdsPerSecond)} holds/s; hold p50/p99 ${fixed(hold?.p50 ?? 0)}/${fixed(hold?.p99 ?? 0)} ms, order p50/p99 ${fixed(order?.p50 ?? 0)}/${fixed(order?.p99 ?? 0)} ms`,
+      );
+    }
+    if (scenario.cpuMsPerPurchase)
+      lines.push(
+        `${scenario.name}: CPU per purchase ${Object.entries(scenario.cpuMsPerPurchase)
+          .map(([name, ms]) => `${name} ${fixed(ms)} ms`)
+          .join(', ')}`,
+      );
+    if (scenario.browse)
+      lines.push(
+        `${scenario.name}: ${fixed(scenario.browse.readsPerSecond)} reads/s, ${scenario.browse.failures} failed`,
+      );
+  }
+  if (!('skipped' in report.pgbench)) {
+    lines.push(`pgbench (database alone): ${fixed(report.pgbench.purchasesPerSecond)} purchases/s`);
+    for (const [name, ratio] of Object.entries(report.ratios))
+      lines.push(`${name} / pgbench: ${percent(ratio)}`);
+    if (report.pgbench.postgresCpuMsPerPurchase !== undefined)
+      lines.push(
+        `PostgreSQL CPU per purchase under pgbench: ${fixed(report.pgbench.postgresCpuMsPerPurchase)} ms`,
+      );
+  } else lines.push(`pgbench: skipped (${report.pgbench.skipped})`);
+  if (report.scale && !('skipped' in report.scale)) {
+    const { small, large } = report.scale;
+    lines.push(
+      `scale: seat hold p50 ${fixed(small.seatHold.p50)} ms at ${small.tickets.toLocaleString('en')} tickets vs ${fixed(large.seatHold.p50)} ms at ${large.tickets.toLocaleString('en')}; GA hold p50 ${fixed(small.generalAdmissionHold.p50)} vs ${fixed(large.generalAdmissionHold.p50)} ms; large inventory created in ${fixed(large.publishSeconds, 1)} s`,
+    );
+  }
+  lines.push(
+    report.invariants
+      ? `invariants: ${report.invariants.ok ? 'all hold' : 'VIOLATED'}`
+      : 'invariants: not checked',
+  );
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  lines.push(
+    `${report.ok ? 'PASS' : 'FAIL'}${report.failures.length ? `: ${report.failures.join('; ')}` : ''}`,
+  );
+  lines.push(`report: ${join(dir, 'report.md')}`);
+  return lines;
+}
