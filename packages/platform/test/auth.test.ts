@@ -72,6 +72,22 @@ describe('InternalTokens', () => {
     }
   });
 
+  it('reuses a token for ten seconds only, so a request queued under load arrives with most of its life', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const token = await tokens.issue({ service: 'order' });
+      vi.setSystemTime(Date.now() + 9_000);
+      expect(await tokens.issue({ service: 'order' })).toBe(token);
+      vi.setSystemTime(Date.now() + 2_000);
+      const fresh = await tokens.issue({ service: 'order' });
+      expect(fresh).not.toBe(token);
+      vi.setSystemTime(Date.now() + 45_000); // issued 11 s in, still valid 56 s in
+      expect(await tokens.verify(fresh)).toEqual({ service: 'order' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('refuses a token signed with another secret', async () => {
     const forger = new InternalTokens('someone-elses-secret');
     expect(await tokens.verify(await forger.issue(buyer))).toBeUndefined();

@@ -243,3 +243,22 @@ describe('a 100,000-seat stadium', () => {
     expect(availability.body.items[0]).toMatchObject({ total: 100_000, available: 99_994, held: 6 });
   }, 120_000);
 });
+
+describe('a general-admission field of 120,000', () => {
+  it('is numbered 1 to 120,000 without a gap, across several insert statements', async () => {
+    const plan = venue({ ticketTypes: [{ name: 'Field', price: 4500, quantity: 120_000 }] });
+    const created = await call(t.ticketUrl, 'PUT', `/api/v1/internal/inventory/${plan.eventId}`, {
+      body: plan.body,
+      headers: await asService(t),
+    });
+    expect(created.status, JSON.stringify(created.body).slice(0, 500)).toBe(201);
+    expect(created.body.tickets).toBe(120_000);
+    const { rows } = await t.sql.query(
+      `SELECT count(*)::int AS n, count(DISTINCT unit_number)::int AS units,
+              min(unit_number)::int AS first, max(unit_number)::int AS last
+         FROM tickets.tickets WHERE event_id = $1`,
+      [plan.eventId],
+    );
+    expect(rows[0]).toEqual({ n: 120_000, units: 120_000, first: 1, last: 120_000 });
+  }, 120_000);
+});
