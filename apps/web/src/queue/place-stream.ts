@@ -98,12 +98,13 @@ export async function followPlace(
   placeId: string,
   handlers: { onPlace: (place: QueuePlaceView) => void; onMode?: (mode: FollowMode) => void },
   signal: AbortSignal,
+  pace: { reopenMs: number; pollMs: number } = { reopenMs: REOPEN_MS, pollMs: POLL_INTERVAL_MS },
 ): Promise<QueuePlaceView | undefined> {
   let mode: FollowMode = 'stream';
   let streamFailures = 0;
   handlers.onMode?.(mode);
   while (!signal.aborted) {
-    let wait = mode === 'stream' ? REOPEN_MS : POLL_INTERVAL_MS;
+    let wait = mode === 'stream' ? pace.reopenMs : pace.pollMs;
     try {
       if (mode === 'stream') {
         const last = await readStream(api, placeId, handlers.onPlace, signal);
@@ -118,7 +119,7 @@ export async function followPlace(
       if (signal.aborted) return undefined;
       if (error instanceof ApiProblem && (error.status === 404 || error.status === 403)) throw error;
       // Too many reads: wait as long as the gateway asks (Retry-After is in the problem, or a minute's share).
-      if (error instanceof ApiProblem && error.status === 429) wait = Math.max(wait, 10_000);
+      if (error instanceof ApiProblem && error.status === 429) wait = Math.max(wait, 2 * pace.pollMs);
       if (mode === 'stream' && ++streamFailures >= 2) {
         mode = 'polling';
         handlers.onMode?.(mode);

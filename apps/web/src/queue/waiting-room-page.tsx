@@ -85,9 +85,7 @@ function WaitingView({
   return (
     <div className="queue-card">
       <p className="queue-label">{beforeDraw ? 'Your place' : 'Your place in line'}</p>
-      <p className="queue-position" aria-hidden="true">
-        {beforeDraw ? '—' : place.position}
-      </p>
+      <p className="queue-position">{beforeDraw ? '—' : place.position}</p>
       {beforeDraw ? (
         <p>
           Not drawn yet: everyone who joins before the sale opens
@@ -103,7 +101,7 @@ function WaitingView({
         <p>
           {place.position !== null && place.position <= 1
             ? 'You are next.'
-            : 'People ahead of you are choosing tickets.'}
+            : `${(place.position ?? 1) - 1} ${place.position === 2 ? 'person is' : 'people are'} ahead of you.`}
         </p>
       )}
       <dl className="queue-facts">

@@ -9,7 +9,7 @@ import type { CreateHoldBody, SeatMap } from '../api/types';
 import { useSession } from '../auth/session';
 import { admissionToken, isQueueRefusal, storedPlace, storePlace } from '../queue/admissions';
 import { Alert, PageTitle, problemText, QueryState } from '../ui/components';
-import { formatEventTime, formatMoney, formatTime } from '../ui/format';
+import { formatClock, formatEventTime, formatMoney } from '../ui/format';
 import { seatsKey, useAvailabilityStream } from './availability-stream';
 import { SeatMapView } from './seat-map';
 import { type PlacedSeat, placedSeats } from './seat-map-layout';
@@ -231,7 +231,7 @@ export function EventPage() {
                 <Alert kind="success">
                   <strong>It’s your turn.</strong> Choose your tickets before{' '}
                   <time dateTime={admission.admissionExpiresAt}>
-                    {formatTime(admission.admissionExpiresAt)}
+                    {formatClock(admission.admissionExpiresAt)}
                   </time>
                   .
                 </Alert>

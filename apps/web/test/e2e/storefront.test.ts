@@ -1,13 +1,18 @@
 // The buyer's story in a real browser (Debian's Chromium) on a phone-sized screen: find an
 // event, pick two seats on the seat map, pay, see the QR tickets — while a second phone
 // watching the same event sees those seats turn sold without reloading. A declined card
-// shows the error and gives the seats back. Runs in `npm run test:full` only.
+// shows the error and gives the seats back. The festival's on-sale has a waiting room: buyers
+// join the line, see their position live, and are let in to the quantity picker.
+// Runs in `npm run test:full` only.
+import { createHash } from 'node:crypto';
+import type { QueuePlaceView } from '@ticketing/contracts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../../../../tools/test/platform.js';
+import { startTestPlatform, TEST_ADMIN, type TestPlatform } from '../../../../tools/test/platform.js';
 import {
   BROWSER_TEST_TIMEOUT_MS,
   browserTestsEnabled,
+  DEMO_PASSWORD,
   eventually,
   launchChromium,
   logIn,
@@ -20,13 +25,30 @@ import {
 const seat = (page: Page, row: string, number: number) =>
   page.locator(`[role="button"][aria-label^="Parterre, row ${row} seat ${number},"]`);
 
+/**
+ * The waiting room lets people in every few seconds here, so a test can see a position before
+ * its turn (and knows when a step has just happened); the seeded room admits 500 a minute.
+ */
+const ADMIT_INTERVAL_MS = 6_000;
+
+/** The festival's waiting room, from the event page: join, wait, and be let in to the tickets. */
+async function passWaitingRoom(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Join the line' }).click();
+  await page.getByRole('heading', { name: 'Waiting room' }).waitFor();
+  await page.getByText('It’s your turn', { exact: false }).first().waitFor();
+  await page.getByRole('heading', { name: 'Tickets', exact: true }).waitFor();
+}
+
 describe.skipIf(!browserTestsEnabled)('web app: buying tickets on a phone', () => {
   let platform: TestPlatform;
   let browser: Browser;
 
   beforeAll(async () => {
     requireBrowserPrerequisites();
-    [platform, browser] = await Promise.all([startTestPlatform({ seed: true }), launchChromium()]);
+    [platform, browser] = await Promise.all([
+      startTestPlatform({ seed: true, env: { TICKET_QUEUE_ADMIT_INTERVAL_MS: String(ADMIT_INTERVAL_MS) } }),
+      launchChromium(),
+    ]);
   });
 
   afterAll(async () => {
@@ -103,10 +125,10 @@ describe.skipIf(!browserTestsEnabled)('web app: buying tickets on a phone', () =
       await eventually(() => seat(watcher, 'A', 5).getAttribute('aria-label')).toMatch(/, sold$/);
       await screenshot(watcher, '07-watcher-sees-seats-sold');
 
-      // General admission: a quantity picker instead of a seat map.
+      // General admission: a quantity picker instead of a seat map, behind the festival's waiting room.
       await buyer.goto('/?q=Riverside');
       await buyer.getByRole('link', { name: /Riverside Sound Festival/ }).click();
-      await buyer.getByRole('heading', { name: 'Tickets', exact: true }).waitFor();
+      await passWaitingRoom(buyer);
       const more = buyer.getByRole('button', { name: /^One .* ticket more$/ }).first();
       await more.click();
       await more.click();
@@ -213,6 +235,145 @@ describe.skipIf(!browserTestsEnabled)('web app: buying tickets on a phone', () =
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.locator('.alert-error').waitFor();
       await screenshot(page, '16-login-wrong-password');
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'a buyer joins the festival’s waiting room, sees a live position, is let in and buys general admission',
+    async () => {
+      const call = async <T>(method: string, path: string, token?: string, body?: unknown): Promise<T> => {
+        const response = await fetch(`${platform.gatewayUrl}${path}`, {
+          method,
+          headers: {
+            ...(token && { authorization: `Bearer ${token}` }),
+            ...(body !== undefined && { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await response.text();
+        if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+        return JSON.parse(text) as T;
+      };
+      const logInApi = async (username: string, password = DEMO_PASSWORD) =>
+        (await call<{ accessToken: string }>('POST', '/api/v1/auth/login', undefined, { username, password }))
+          .accessToken;
+      /** Joins as a script would: the challenge solved with node's sha256, as the ticket service checks it. */
+      const joinLine = async (token: string, eventId: string) => {
+        const { challenge, difficulty } = await call<{ challenge: string; difficulty: number }>(
+          'GET',
+          `/api/v1/events/${eventId}/queue/challenge`,
+          token,
+        );
+        let nonce = 0;
+        const zeroBits = (digest: Buffer) => {
+          let bits = 0;
+          for (const byte of digest) {
+            if (byte !== 0) return bits + Math.clz32(byte) - 24;
+            bits += 8;
+          }
+          return bits;
+        };
+        while (zeroBits(createHash('sha256').update(`${challenge}${nonce}`).digest()) < difficulty) nonce++;
+        return call<QueuePlaceView>('POST', `/api/v1/events/${eventId}/queue`, token, {
+          challenge,
+          nonce: String(nonce),
+        });
+      };
+      /** Follows a place's stream until it is let in: an admission step has just run. */
+      const admitted = async (token: string, placeId: string) => {
+        const response = await fetch(`${platform.gatewayUrl}/api/v1/queue/${placeId}/stream`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(20_000),
+        });
+        const text = await response.text(); // the stream ends once the place is admitted
+        expect(text).toContain('"status":"ADMITTED"');
+      };
+
+      const festival = (
+        await call<{ items: { id: string; title: string }[] }>('GET', '/api/v1/events?q=Riverside')
+      ).items.find((event) => event.title === 'Riverside Sound Festival');
+      expect(festival).toBeDefined();
+      const eventId = festival!.id;
+      const room = await call<{ enabled: boolean }>('GET', `/api/v1/events/${eventId}/waiting-room`);
+      expect(room.enabled).toBe(true);
+
+      await call('POST', '/api/v1/auth/register', undefined, {
+        username: 'festival-fan',
+        email: 'festival-fan@example.com',
+        password: DEMO_PASSWORD,
+        firstName: 'Festival',
+        lastName: 'Fan',
+      });
+      const fan = await (await phoneContext(browser, platform.gatewayUrl)).newPage();
+      await logIn(fan, 'festival-fan');
+      await fan.goto(`/events/${eventId}`);
+      await fan.getByRole('link', { name: 'Join the line' }).waitFor();
+      // No quantity picker before the turn: the tickets are bought with an admission.
+      expect(await fan.getByRole('button', { name: /^One .* ticket more$/ }).count()).toBe(0);
+      await screenshot(fan, '17-event-waiting-room');
+
+      // Just after an admission step, two others join, then the fan: third in line for a few seconds.
+      const [admin, staff, organizer] = await Promise.all([
+        logInApi(TEST_ADMIN.username, TEST_ADMIN.password),
+        logInApi('staff'),
+        logInApi('organizer'),
+      ]);
+      const pacer = await joinLine(admin!, eventId);
+      if (pacer.status === 'WAITING') await admitted(admin!, pacer.id);
+      for (const token of [staff!, organizer!])
+        expect((await joinLine(token, eventId)).status).toBe('WAITING');
+      // The proof-of-work runs in a Web Worker, off the page's thread.
+      const workers: string[] = [];
+      fan.on('worker', (worker) => workers.push(worker.url()));
+      await fan.getByRole('link', { name: 'Join the line' }).click();
+      await fan.getByRole('heading', { name: 'Waiting room' }).waitFor();
+      await eventually(() => workers.some((url) => url.includes('proof-of-work'))).toBe(true);
+      await eventually(() => fan.locator('.queue-position').textContent()).toBe('3');
+      await fan.getByRole('status').filter({ hasText: 'You are number 3 in line.' }).waitFor();
+      await fan.getByText('Live', { exact: true }).waitFor();
+      await screenshot(fan, '18-waiting-room-position');
+
+      // The next step lets all three in; the page keeps the token and goes on to the tickets.
+      await fan.getByText('It’s your turn', { exact: false }).first().waitFor();
+      await fan.getByRole('heading', { name: 'Riverside Sound Festival' }).waitFor();
+      const more = fan.getByRole('button', { name: 'One Day Pass ticket more' });
+      await more.click();
+      await more.click();
+      await fan.getByText('2 tickets').waitFor();
+      await screenshot(fan, '19-waiting-room-admitted');
+      const stored = await fan.evaluate(() =>
+        Object.keys(sessionStorage).filter((key) => key.startsWith('ticketing.queue.')),
+      );
+      expect(stored).toHaveLength(1);
+
+      // The hold and the order go with the admission token (Queue-Token).
+      await fan.getByRole('button', { name: 'Hold and check out' }).click();
+      await fan.getByRole('heading', { name: 'Checkout' }).waitFor();
+      await eventually(() => fan.getByRole('list', { name: 'Your tickets' }).textContent()).toContain(
+        'Day Pass',
+      );
+      await screenshot(fan, '19b-checkout-after-waiting-room');
+      await payWithCard(fan, '4242424242424242');
+      await fan.getByRole('heading', { name: 'Your tickets' }).waitFor();
+
+      // A token the hold route refuses (403 queue_token_invalid) sends the buyer back to the
+      // waiting page, which finds the place still admitted and brings a good token.
+      await fan.evaluate(() => {
+        for (const key of Object.keys(sessionStorage)) {
+          if (!key.startsWith('ticketing.queue.')) continue;
+          const place = JSON.parse(sessionStorage.getItem(key)!);
+          sessionStorage.setItem(key, JSON.stringify({ ...place, admissionToken: 'not-a-token' }));
+        }
+      });
+      await fan.goto(`/events/${eventId}`);
+      await fan.getByRole('button', { name: 'One Day Pass ticket more' }).click();
+      await fan.getByRole('button', { name: 'Hold and check out' }).click();
+      await fan.getByRole('heading', { name: 'Waiting room' }).waitFor();
+      await fan.getByRole('heading', { name: 'Riverside Sound Festival' }).waitFor();
+      await fan.getByRole('button', { name: 'One Day Pass ticket more' }).click();
+      await fan.getByRole('button', { name: 'Hold and check out' }).click();
+      await fan.getByRole('heading', { name: 'Checkout' }).waitFor();
     },
     BROWSER_TEST_TIMEOUT_MS,
   );
