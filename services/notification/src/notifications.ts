@@ -173,7 +173,8 @@ export async function resendNotification(deps: NotificationDeps, id: string): Pr
     updatedAt: now,
   };
   await repository.insertNotifications(deps.db.orm, [copy]);
-  deps.onQueued();
+  // Read before waking the sender: the 202 describes the message as queued, not half sent.
   const [row] = await repository.findNotifications(deps.db.orm, [copy.id]);
+  deps.onQueued();
   return toDetail(row!);
 }
