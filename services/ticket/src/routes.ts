@@ -1,6 +1,7 @@
 // HTTP adapters of the ticket service: parse, call a domain function, shape the answer.
 import { Problem, QUEUE_TOKEN_HEADER } from '@ticketing/contracts';
 import { type HttpApp, requireIdentity } from '@ticketing/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { TicketServiceDeps } from './app.js';
 import * as availability from './availability.js';
@@ -8,6 +9,7 @@ import { checkIn } from './checkin.js';
 import * as eTickets from './e-tickets.js';
 import * as holds from './holds.js';
 import { createInventory } from './inventory.js';
+import type { StreamClient } from './live-availability.js';
 import * as sales from './sales.js';
 import {
   AvailabilityList,
@@ -164,37 +166,7 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       const eventId = request.params.id;
       // Before the stream starts, so an unknown event answers 404 as problem+json.
       await availability.requireInventory(deps.db.orm, eventId);
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      let closed = false;
-      let detach: (() => Promise<void>) | undefined;
-      raw.on('close', () => {
-        closed = true;
-        void detach?.();
-      });
-      const client = {
-        write(chunk: string) {
-          if (raw.writableLength > MAX_STREAM_BACKLOG_BYTES) raw.destroy();
-          else if (!raw.destroyed) raw.write(chunk);
-        },
-        end() {
-          raw.end();
-        },
-      };
-      try {
-        detach = await deps.live.open(eventId, client);
-        if (closed) await detach();
-      } catch (error) {
-        request.log.warn({ err: error }, 'availability stream failed to open');
-        raw.end();
-      }
+      await openEventStream(request, reply, 'availability', (client) => deps.live.open(eventId, client));
     },
   );
 
@@ -345,37 +317,9 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
     async (request, reply) => {
       // Before the stream starts, so someone else's or an unknown place answers 404 as problem+json.
       const place = await waitingRoom.getQueuePlace(deps, request.params.id, requireIdentity(request).userId);
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      let closed = false;
-      let detach: (() => Promise<void>) | undefined;
-      raw.on('close', () => {
-        closed = true;
-        void detach?.();
-      });
-      const client = {
-        write(chunk: string) {
-          if (raw.writableLength > MAX_STREAM_BACKLOG_BYTES) raw.destroy();
-          else if (!raw.destroyed) raw.write(chunk);
-        },
-        end() {
-          raw.end();
-        },
-      };
-      try {
-        detach = await deps.queueUpdates.open(place.eventId, place.id, client);
-        if (closed) await detach();
-      } catch (error) {
-        request.log.warn({ err: error }, 'queue stream failed to open');
-        raw.end();
-      }
+      await openEventStream(request, reply, 'queue', (client) =>
+        deps.queueUpdates.open(place.eventId, place.id, client),
+      );
     },
   );
 
@@ -556,4 +500,47 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
     },
     async (request) => ({ items: await eTickets.ticketsOfOrder(deps, request.params.orderId) }),
   );
+}
+
+/**
+ * Takes the response over as a Server-Sent Events stream (a reader too slow to keep up is cut off) and hands it to `open`, which
+ * returns how to detach it; a client gone before `open` finished is detached at once.
+ */
+async function openEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  open: (client: StreamClient) => Promise<() => Promise<void>>,
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': request.id,
+  });
+  let closed = false;
+  let detach: (() => Promise<void>) | undefined;
+  raw.on('close', () => {
+    closed = true;
+    void detach?.();
+  });
+  const client: StreamClient = {
+    write(chunk) {
+      if (raw.writableLength > MAX_STREAM_BACKLOG_BYTES) raw.destroy();
+      else if (!raw.destroyed) raw.write(chunk);
+    },
+    end() {
+      raw.end();
+    },
+  };
+  try {
+    detach = await open(client);
+    if (closed) await detach();
+  } catch (error) {
+    request.log.warn({ err: error }, `${name} stream failed to open`);
+    raw.end();
+  }
 }
