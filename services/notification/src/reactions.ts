@@ -53,22 +53,37 @@ export function eventReactions(deps: ReactionDeps): EventHandlers {
   };
   const queue = (tx: Executor, notice: Notice, now: Date) =>
     queueNotifications(tx, notice, { maxAttempts: deps.maxAttempts, now });
+  /** One message to one user, caused by `event`; about the event `eventId` when there is one. */
+  const tell = async (
+    tx: Executor,
+    now: Date,
+    event: DomainEvent,
+    message: { type: Notice['type']; userId: string; eventId?: string | undefined; facts: Facts },
+  ) => {
+    const { eventId } = message;
+    const about = eventId ? eventFacts(eventId, await repository.findEventDetails(tx, eventId)) : {};
+    return queue(
+      tx,
+      {
+        type: message.type,
+        userIds: [message.userId],
+        facts: { ...about, ...message.facts },
+        sourceEventId: event.id,
+        bulk: false,
+      },
+      now,
+    );
+  };
 
   return {
     userRegistered: (event: DomainEvent<UserRegisteredPayload>) =>
       once(event, async (tx, now) => {
         await recordRegisteredContact(tx, event.payload, now);
-        return queue(
-          tx,
-          {
-            type: 'welcome',
-            userIds: [event.payload.userId],
-            facts: { username: event.payload.username },
-            sourceEventId: event.id,
-            bulk: false,
-          },
-          now,
-        );
+        return tell(tx, now, event, {
+          type: 'welcome',
+          userId: event.payload.userId,
+          facts: { username: event.payload.username },
+        });
       }),
 
     eventPublished: (event: DomainEvent<EventPublishedPayload>) =>
@@ -145,26 +160,19 @@ export function eventReactions(deps: ReactionDeps): EventHandlers {
           },
           now,
         );
-        const details = await repository.findEventDetails(tx, payload.eventId);
-        return queue(
-          tx,
-          {
-            type: 'order-confirmed',
-            userIds: [payload.userId],
-            facts: {
-              ...eventFacts(payload.eventId, details),
-              orderId: payload.orderId,
-              amount: payload.total,
-              currency: payload.currency,
-              quantity: payload.quantity,
-              // Labels and codes are read from the order service when the mail is sent: the event has only ids.
-              ticketIds: payload.ticketIds,
-            },
-            sourceEventId: event.id,
-            bulk: false,
+        return tell(tx, now, event, {
+          type: 'order-confirmed',
+          userId: payload.userId,
+          eventId: payload.eventId,
+          facts: {
+            orderId: payload.orderId,
+            amount: payload.total,
+            currency: payload.currency,
+            quantity: payload.quantity,
+            // Labels and codes are read from the order service when the mail is sent: the event has only ids.
+            ticketIds: payload.ticketIds,
           },
-          now,
-        );
+        });
       }),
 
     orderCancelled: (event: DomainEvent<OrderCancelledPayload>) =>
@@ -177,68 +185,41 @@ export function eventReactions(deps: ReactionDeps): EventHandlers {
         );
         // The holders of a cancelled event already got the event-cancelled message; the refund follows.
         if (payload.by === 'event_cancelled') return 0;
-        const details = await repository.findEventDetails(tx, payload.eventId);
-        return queue(
-          tx,
-          {
-            type: 'order-cancelled',
-            userIds: [payload.userId],
-            facts: {
-              ...eventFacts(payload.eventId, details),
-              orderId: payload.orderId,
-              reason: payload.reason,
-            },
-            sourceEventId: event.id,
-            bulk: false,
-          },
-          now,
-        );
+        return tell(tx, now, event, {
+          type: 'order-cancelled',
+          userId: payload.userId,
+          eventId: payload.eventId,
+          facts: { orderId: payload.orderId, reason: payload.reason },
+        });
       }),
 
     orderFailed: (event: DomainEvent<OrderFailedPayload>) =>
       once(event, async (tx, now) => {
         const { payload } = event;
-        const details = await repository.findEventDetails(tx, payload.eventId);
-        return queue(
-          tx,
-          {
-            type: 'order-failed',
-            userIds: [payload.userId],
-            facts: {
-              ...eventFacts(payload.eventId, details),
-              orderId: payload.orderId,
-              reason: payload.failureReason,
-            },
-            sourceEventId: event.id,
-            bulk: false,
-          },
-          now,
-        );
+        return tell(tx, now, event, {
+          type: 'order-failed',
+          userId: payload.userId,
+          eventId: payload.eventId,
+          facts: { orderId: payload.orderId, reason: payload.failureReason },
+        });
       }),
 
     paymentRefunded: (event: DomainEvent<PaymentRefundedPayload>) =>
       once(event, async (tx, now) => {
         const { payload } = event;
         const holding = await repository.findTicketHolding(tx, payload.orderId);
-        const details = holding ? await repository.findEventDetails(tx, holding.eventId) : undefined;
-        return queue(
-          tx,
-          {
-            type: 'payment-refunded',
-            userIds: [payload.userId],
-            facts: {
-              ...(holding ? eventFacts(holding.eventId, details) : {}),
-              orderId: payload.orderId,
-              amount: payload.amount,
-              currency: payload.currency,
-              fullyRefunded: payload.fullyRefunded,
-              reason: payload.reason,
-            },
-            sourceEventId: event.id,
-            bulk: false,
+        return tell(tx, now, event, {
+          type: 'payment-refunded',
+          userId: payload.userId,
+          eventId: holding?.eventId,
+          facts: {
+            orderId: payload.orderId,
+            amount: payload.amount,
+            currency: payload.currency,
+            fullyRefunded: payload.fullyRefunded,
+            reason: payload.reason,
           },
-          now,
-        );
+        });
       }),
   };
 }
