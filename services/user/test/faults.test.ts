@@ -14,7 +14,17 @@ import { expectProblem, newAccount, register } from './support.js';
 const ports = { USER_PORT: '0', GATEWAY_PORT: '0' };
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  // A stop that hangs (seen once in CI, cause not yet found) is reported and left behind, so the
+  // stories above, which all passed, are not failed by their teardown.
+  for (const cleanup of cleanups.reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((resolve) => {
+      timer = setTimeout(() => resolve('hung'), 30_000);
+    });
+    const outcome = await Promise.race([cleanup().catch(() => undefined), hung]);
+    clearTimeout(timer);
+    if (outcome === 'hung') console.warn(`faults.test cleanup did not finish in 30 s: ${cleanup.toString()}`);
+  }
 });
 
 async function tempDir() {
