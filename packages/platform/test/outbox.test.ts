@@ -382,6 +382,25 @@ describe('the outbox relay', () => {
     expect((await outboxRows(schema))[1]!.published_at).toBeNull();
   });
 
+  it('stopped while it is still connecting, keeps no connection: its pool closes', async () => {
+    const own = createDatabase({ url: databaseUrl, poolSize: 2, applicationName: 'relay-stop', logger });
+    const relay = new OutboxRelay({
+      db: own,
+      schema: await freshSchema(),
+      source: 'order',
+      transport: new InProcessTransport(),
+      logger,
+    });
+    const starting = relay.start();
+    await relay.stop();
+    await starting;
+    const closed = await Promise.race([
+      own.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting for a client'), 5_000).unref()),
+    ]);
+    expect(closed).toBe('closed');
+  });
+
   it('lets two relays share one outbox: 200 events, each delivered once per group', async () => {
     const schema = await freshSchema();
     const transport = new InProcessTransport();

@@ -79,6 +79,7 @@ export class OutboxRelay {
   async start(): Promise<void> {
     this.stopped = false;
     await this.listen();
+    if (this.stopped) return; // stopped while it connected
     this.schedule();
     this.kick();
   }
@@ -254,8 +255,15 @@ export class OutboxRelay {
   }
 
   private async listen(): Promise<void> {
+    if (this.stopped) return;
     try {
       const client = await this.options.db.pool.connect();
+      // stop() may have run while we waited for the connection: a client kept now would never
+      // be released, and closing the pool waits for every client.
+      if (this.stopped) {
+        client.release();
+        return;
+      }
       this.listener = client;
       client.on('notification', () => this.kick());
       client.on('error', () => {
