@@ -43,7 +43,8 @@ export interface LaunchedPlatform {
 /**
  * The settings a flash sale needs: the gateway's per-client and per-IP limits and the payment
  * service's fraud velocity rules would otherwise refuse a crowd that comes from one address
- * and pays with one test card; a buyer may take up to 100 tickets.
+ * and pays with one test card (and so would the purchase caps per card and per network); a
+ * buyer may take up to 100 tickets.
  */
 export const LOAD_SETTINGS: Record<string, string> = {
   NODE_ENV: 'development',
@@ -53,12 +54,18 @@ export const LOAD_SETTINGS: Record<string, string> = {
   RATE_LIMIT_BROWSE: 'off',
   RATE_LIMIT_HOLDS: 'off',
   RATE_LIMIT_ORDERS: 'off',
+  // The crowd on-sale's buyers join and poll the waiting room from one address.
+  RATE_LIMIT_QUEUE_JOIN: 'off',
+  RATE_LIMIT_QUEUE_POLL: 'off',
   PAYMENT_FRAUD_MAX_PER_IP: '0',
   PAYMENT_FRAUD_MAX_PER_USER: '0',
   PAYMENT_FRAUD_MAX_PER_CARD: '0',
   PAYMENT_FRAUD_MAX_CARDS_PER_USER: '0',
   PAYMENT_FRAUD_MAX_AMOUNT: '0',
   PAYMENT_FRAUD_MAX_DECLINES: '0',
+  // The purchase caps per card and per network would refuse the same crowd for the same reason.
+  PAYMENT_MAX_TICKETS_PER_CARD: '0',
+  ORDER_MAX_TICKETS_PER_IP_RANGE: '0',
   TICKET_MAX_PER_USER: '100',
   // A full run (set-up, sale, scale test) outlasts the default 15 minutes of an access token.
   ACCESS_TOKEN_TTL_SECONDS: '7200',

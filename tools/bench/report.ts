@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InvariantReport } from '@ticketing/order-service';
+import type { WaitingRoomFigures } from './crowd.js';
 import type { LatencySummary, SecondSample } from './metrics.js';
 import type { PgbenchResult } from './pgbench.js';
 import type { UsageSummary } from './process-usage.js';
@@ -12,7 +13,8 @@ import type { BrowseResult, OnSaleResult } from './scenarios.js';
 import { lineChart, type Series } from './svg.js';
 
 export interface ScenarioReport {
-  name: 'onsale' | 'browse' | 'mixed';
+  /** crowd-plain / crowd-room: ten times more buyers than tickets, without and with the waiting room. */
+  name: 'onsale' | 'browse' | 'mixed' | 'crowd-plain' | 'crowd-room';
   seconds: number;
   sale?: OnSaleResult & {
     purchasesPerSecond: number;
@@ -28,6 +30,22 @@ export interface ScenarioReport {
   cpuMsPerPurchase?: Record<string, number>;
   timeline: SecondSample[];
   cpuTimeline: Record<string, { second: number; cpuPercent: number; rssMb: number }[]>;
+  /** The crowd with the waiting room on: its admission rate and the time in line. */
+  waitingRoom?: WaitingRoomFigures;
+}
+
+/** The crowd on-sale without and with the waiting room, side by side (`--waiting-room`). */
+export interface WaitingRoomComparison {
+  buyers: number;
+  tickets: number;
+  /** The room's on-sale opened this long after the event was created; the crowd joined before. */
+  onSaleAfterSeconds: number;
+  holdP99PlainMs: number;
+  holdP99RoomMs: number;
+  /** Room p99 over plain p99: below 1 means the room kept holds faster. */
+  holdP99RoomOverPlain: number;
+  /** Measured admissions per minute over the configured rate. */
+  admissionMeasuredOverConfigured: number;
 }
 
 export interface BenchReport {
@@ -49,6 +67,7 @@ export interface BenchReport {
   explain?: Record<string, string>;
   /** Where the platform process spent its CPU (--profile). */
   profile?: ProfileSummary & { directory: string };
+  waitingRoom?: WaitingRoomComparison;
   /** What makes the run fail (exit 1): a violated invariant, a run that could not finish. */
   failures: string[];
   /** What a reader should know but does not fail the run: not sold out in time, a skipped part. */
@@ -140,6 +159,8 @@ export function renderMarkdown(report: BenchReport): string {
       lines.push('');
     }
   }
+
+  lines.push(...waitingRoomSection(report));
 
   for (const scenario of report.scenarios) {
     lines.push(`## Scenario: ${scenario.name}`, '');
@@ -280,6 +301,45 @@ export function renderMarkdown(report: BenchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The crowd without and with the waiting room, side by side. */
+function waitingRoomSection(report: BenchReport): string[] {
+  const comparison = report.waitingRoom;
+  const plain = report.scenarios.find((scenario) => scenario.name === 'crowd-plain');
+  const room = report.scenarios.find((scenario) => scenario.name === 'crowd-room');
+  if (!comparison || !plain?.sale || !room?.sale) return [];
+  const figures = room.waitingRoom;
+  const step = (scenario: ScenarioReport, name: string) => scenario.latency[name];
+  const cell = (summary: LatencySummary | undefined) =>
+    summary ? `${fixed(summary.p50)} / ${fixed(summary.p95)} / ${fixed(summary.p99)}` : 'n/a';
+  const lines = [
+    '## The waiting room: the same crowd without and with it',
+    '',
+    `${comparison.buyers} buyers, each wanting one purchase of 1–4 tickets, for ${comparison.tickets} general-admission tickets (10× more buyers than tickets), all at once. Plain: the sale is open and everyone goes for a hold. Waiting room: the event opens ${comparison.onSaleAfterSeconds} s after it is created; every buyer solves the proof-of-work, joins before the on-sale, follows its place on the stream (polling only if the stream fails), and once admitted holds and buys with the Queue-Token.`,
+    '',
+    '| figure | plain | waiting room |',
+    '| --- | ---: | ---: |',
+    `| hold p50 / p95 / p99 ms | ${cell(step(plain, 'hold'))} | ${cell(step(room, 'hold'))} |`,
+    `| order p50 / p95 / p99 ms | ${cell(step(plain, 'order'))} | ${cell(step(room, 'order'))} |`,
+    `| hold requests (409 conflicts) | ${plain.sale.holdAttempts} (${plain.sale.holdConflicts}) | ${room.sale.holdAttempts} (${room.sale.holdConflicts}) |`,
+    `| tickets sold / capacity | ${plain.sale.ticketsSold} / ${plain.sale.capacity} | ${room.sale.ticketsSold} / ${room.sale.capacity} |`,
+    `| last ticket sold, s after the crowd arrived | ${fixed(plain.sale.secondsToSellOut)} | ${fixed(room.sale.secondsToSellOut)} |`,
+    '',
+    `- hold p99 with the room / without: **${fixed(comparison.holdP99RoomOverPlain, 2)}**`,
+  ];
+  if (figures) {
+    lines.push(
+      Number.isFinite(figures.measuredPerMinute)
+        ? `- admission rate while a line waited: **${fixed(figures.measuredPerMinute)}/min measured** against ${figures.configuredPerMinute}/min configured (ratio **${fixed(comparison.admissionMeasuredOverConfigured, 3)}**), ${figures.admitted} of ${figures.joined} places admitted`
+        : `- admission rate: not measurable — the line never backed up over two admission steps (the crowd joined slower than ${figures.configuredPerMinute}/min); ${figures.admitted} of ${figures.joined} places admitted`,
+      `- time in line, s (server clock, join to admission, the wait for the on-sale included): p50 ${fixed(figures.wait.p50)}, p95 ${fixed(figures.wait.p95)}, p99 ${fixed(figures.wait.p99)}, max ${fixed(figures.wait.max)}`,
+      `- proof-of-work: ${figures.difficulty.min}–${figures.difficulty.max} bits, solved by the load generator in p50 ${fixed(figures.solveMs.p50)} ms, p99 ${fixed(figures.solveMs.p99)} ms`,
+      `- queue steps, p99: challenge ${fixed(step(room, 'queue challenge')?.p99 ?? 0)} ms, join ${fixed(step(room, 'queue join')?.p99 ?? 0)} ms${step(room, 'queue poll') ? `, poll ${fixed(step(room, 'queue poll')!.p99)} ms (${step(room, 'queue poll')!.count} polls after a stream gave out)` : ', no polls (every place followed on its stream)'}`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 /** The charts of one scenario: throughput, latency and CPU over time. */
 export function scenarioCharts(scenario: ScenarioReport): Record<string, string> {
   const counts = (name: string): Series => ({
@@ -296,6 +356,7 @@ export function scenarioCharts(scenario: ScenarioReport): Record<string, string>
     ? [counts('purchases'), counts('holds'), counts('tickets'), counts('hold conflicts')]
     : [];
   if (scenario.browse) throughput.push(counts('reads'));
+  if (scenario.waitingRoom) throughput.push(counts('joins'), counts('admitted'));
   const latencySteps = scenario.sale ? ['hold', 'order'] : ['events list', 'seat map'];
   return {
     [`${scenario.name}-throughput.svg`]: lineChart({
@@ -352,6 +413,12 @@ export function summaryLines(report: BenchReport, dir: string): string[] {
       lines.push(
         `${scenario.name}: ${fixed(scenario.browse.readsPerSecond)} reads/s, ${scenario.browse.failures} failed`,
       );
+  }
+  if (report.waitingRoom) {
+    const room = report.scenarios.find((scenario) => scenario.name === 'crowd-room')?.waitingRoom;
+    lines.push(
+      `waiting room (${report.waitingRoom.buyers} buyers, ${report.waitingRoom.tickets} tickets): hold p99 ${fixed(report.waitingRoom.holdP99PlainMs)} ms plain vs ${fixed(report.waitingRoom.holdP99RoomMs)} ms with the room (ratio ${fixed(report.waitingRoom.holdP99RoomOverPlain, 2)}); admission ${fixed(room?.measuredPerMinute ?? 0)}/min measured vs ${room?.configuredPerMinute ?? 0}/min configured (ratio ${fixed(report.waitingRoom.admissionMeasuredOverConfigured, 3)}); time in line p50/p99 ${fixed(room?.wait.p50 ?? 0)}/${fixed(room?.wait.p99 ?? 0)} s`,
+    );
   }
   if (!('skipped' in report.pgbench)) {
     lines.push(`pgbench (database alone): ${fixed(report.pgbench.purchasesPerSecond)} purchases/s`);

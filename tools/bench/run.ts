@@ -10,6 +10,7 @@ import { parseArgs, promisify } from 'node:util';
 import { formatReport, verifyInvariants } from '@ticketing/order-service';
 import pg from 'pg';
 import { Api } from './api.js';
+import { runCrowdSale, waitingRoomFigures } from './crowd.js';
 import { launchPlatform, type Mode, ROOT } from './launch.js';
 import { RunRecorder } from './metrics.js';
 import {
@@ -45,6 +46,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --scale-tickets N        tickets of the large inventory in the scale test (default 1000000)
   --scale-holds N          holds measured per inventory (default 200)
   --no-scale               skip the scale test
+  --waiting-room           also run the crowd on-sale twice, without and with a waiting room, side by side
+  --crowd-buyers N         buyers of the crowd on-sale, 10× its tickets (default 2000; --quick 150)
+  --crowd-admit-per-minute N  the waiting room's admission rate (default 1200; --quick 600)
   --profile                write a V8 CPU profile of the platform process (node --cpu-prof) into the results
   --out DIR                where the report goes (default bench-results/<timestamp>)
 `;
@@ -70,6 +74,9 @@ function readOptions(argv: string[]) {
       'scale-tickets': { type: 'string' },
       'scale-holds': { type: 'string' },
       'no-scale': { type: 'boolean', default: false },
+      'waiting-room': { type: 'boolean', default: false },
+      'crowd-buyers': { type: 'string' },
+      'crowd-admit-per-minute': { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -116,6 +123,14 @@ function readOptions(argv: string[]) {
     scale: !values['no-scale'],
     scaleTickets: integer('scale-tickets', values['scale-tickets'], quick ? 20_000 : 1_000_000, 2_000),
     scaleHolds: integer('scale-holds', values['scale-holds'], quick ? 40 : 200, 4),
+    waitingRoom: values['waiting-room'],
+    crowdBuyers: integer('crowd-buyers', values['crowd-buyers'], quick ? 150 : 2_000, 10),
+    crowdAdmitPerMinute: integer(
+      'crowd-admit-per-minute',
+      values['crowd-admit-per-minute'],
+      quick ? 600 : 1_200,
+      1,
+    ),
     profile: values.profile,
     out: values.out ?? join(ROOT, 'bench-results', stamp),
   };
@@ -329,6 +344,94 @@ async function main(): Promise<number> {
     for (const name of options.scenarios) {
       if (name === 'browse') await browse();
       else await onSale(name);
+    }
+
+    if (options.waitingRoom) {
+      const tickets = Math.max(1, Math.floor(options.crowdBuyers / 10));
+      log(`crowd: registering ${Math.max(0, options.crowdBuyers - buyers.length)} more buyers`);
+      started = performance.now();
+      const crowd = [
+        ...buyers.slice(0, options.crowdBuyers),
+        ...(await createBuyers(api, `${runId}c`, Math.max(0, options.crowdBuyers - buyers.length))),
+      ];
+      report.setup.crowdBuyersSeconds = (performance.now() - started) / 1000;
+      // With the room, the crowd arrives before the on-sale (as fans do) and the lottery orders it
+      // at the on-sale moment; without it, everyone goes for a hold at once.
+      const joinSeconds = Math.max(10, Math.ceil(options.crowdBuyers / 15));
+      for (const room of [false, true]) {
+        const name = room ? 'crowd-room' : 'crowd-plain';
+        const event = await createOnSaleEvent(
+          api,
+          organizer,
+          `Bench crowd ${room ? 'with' : 'without'} a waiting room ${runId}`,
+          0,
+          tickets,
+          room
+            ? {
+                waitingRoom: { enabled: true, admitPerMinute: options.crowdAdmitPerMinute },
+                salesStartAt: new Date(Date.now() + joinSeconds * 1000).toISOString(),
+              }
+            : {},
+        );
+        log(`${name}: ${crowd.length} buyers for ${tickets} tickets`);
+        const recorder = new RunRecorder();
+        const usage = sampler();
+        usage.start();
+        const { seen, ...sale } = await runCrowdSale(api, event, crowd, recorder, {
+          room,
+          timeLimitSeconds: options.timeLimitSeconds,
+          pollMs: 1_000,
+        });
+        usage.stop();
+        const seconds = Math.max(sale.secondsToSellOut, 0.001);
+        const scenario: ScenarioReport = {
+          name,
+          seconds: recorder.elapsedSeconds(),
+          sale: {
+            ...sale,
+            capacity: tickets,
+            purchasesPerSecond: sale.purchases / seconds,
+            ticketsPerSecond: sale.ticketsSold / seconds,
+            holdsPerSecond: sale.holds / seconds,
+          },
+          latency: recorder.latencies(),
+          errors: recorder.errors(),
+          usage: usage.summary(),
+          timeline: recorder.timeline(),
+          cpuTimeline: usage.cpuTimeline(),
+          ...(room && {
+            waitingRoom: await waitingRoomFigures(
+              platform.databaseUrl,
+              event.id,
+              options.crowdAdmitPerMinute,
+              seen,
+            ),
+          }),
+        };
+        recorder.close();
+        report.scenarios.push(scenario);
+        log(
+          `${name}: ${sale.ticketsSold}/${tickets} tickets, hold p99 ${scenario.latency.hold?.p99 ?? 0} ms`,
+        );
+      }
+      const plain = report.scenarios.find((scenario) => scenario.name === 'crowd-plain')!;
+      const withRoom = report.scenarios.find((scenario) => scenario.name === 'crowd-room')!;
+      const plainP99 = plain.latency.hold?.p99 ?? 0;
+      const roomP99 = withRoom.latency.hold?.p99 ?? 0;
+      report.waitingRoom = {
+        buyers: crowd.length,
+        tickets,
+        onSaleAfterSeconds: joinSeconds,
+        holdP99PlainMs: plainP99,
+        holdP99RoomMs: roomP99,
+        holdP99RoomOverPlain: plainP99 > 0 ? roomP99 / plainP99 : Number.NaN,
+        admissionMeasuredOverConfigured:
+          (withRoom.waitingRoom?.measuredPerMinute ?? 0) / options.crowdAdmitPerMinute,
+      };
+      if (withRoom.waitingRoom && withRoom.waitingRoom.admitted < withRoom.waitingRoom.joined)
+        report.warnings.push(
+          `crowd-room: ${withRoom.waitingRoom.joined - withRoom.waitingRoom.admitted} places were not admitted within ${options.timeLimitSeconds} s`,
+        );
     }
 
     if (options.scale) {

@@ -36,12 +36,14 @@ export async function createOnSaleEvent(
   title: string,
   seats: number,
   generalAdmission: number,
+  /** More fields of the event, e.g. its `waitingRoom`. */
+  extra: Record<string, unknown> = {},
 ): Promise<OnSaleEvent> {
   let started = performance.now();
   const created = expectStatus(
     await api.call('POST', '/api/v1/events', {
       token: organizerToken,
-      body: eventBody(title, seats, generalAdmission),
+      body: { ...eventBody(title, seats, generalAdmission), ...extra },
     }),
     'create the event',
     201,

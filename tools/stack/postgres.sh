@@ -203,9 +203,12 @@ cmd_status() {
   return 3
 }
 
-case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  *) stack_usage "$0" ;;
-esac
+# Sourced (by postgres-replica.sh) it only defines the functions above.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  case "${1:-}" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    *) stack_usage "$0" ;;
+  esac
+fi

@@ -4,11 +4,16 @@
 # order, which the gateway and the other services balance over — with one log file per
 # process under $STACK_DIR/services/.
 #
-#   tools/stack/stack.sh up|down|status
+#   tools/stack/stack.sh up [--replica] | down | status
+#
+# --replica also starts a streaming read replica (postgres-replica.sh) and points the services'
+# DATABASE_READ_URL at it (browse and search reads; ADR 0024). It stays on until `down`.
 #
 # Env: STACK_DIR (default /tmp/ticketing-stack), the component scripts' variables
 #      (PG_PORT, REDIS_PORT, KAFKA_PORT, …), STACK_SEED=0 (skip the demo data),
-#      SERVICE_START_TIMEOUT (seconds per process, default 120).
+#      SERVICE_START_TIMEOUT (seconds per process, default 120),
+#      STACK_ZIPKIN=1 (also start Zipkin, zipkin.sh, and send every service's traces there;
+#      OTEL_EXPORTER_OTLP_* set by the caller reach the services as they are, see ADR 0023).
 set -euo pipefail
 
 # shellcheck source=tools/stack/lib.sh
@@ -38,6 +43,10 @@ service_env() {
   # shellcheck source=tools/stack/env.sh
   . "$STACK_SCRIPTS_DIR/env.sh"
   export DATA_DIR="$SERVICES_DIR/data"
+  if [[ -f "$SERVICES_DIR/replica" ]]; then
+    export DATABASE_READ_URL="postgres://postgres@127.0.0.1:${PG_REPLICA_PORT:-55433}/postgres"
+  fi
+  if [[ -f "$SERVICES_DIR/zipkin" ]]; then export ZIPKIN_URL="$TEST_ZIPKIN_URL"; fi
   export INTERNAL_TOKEN_SECRET
   INTERNAL_TOKEN_SECRET="$(cat "$SERVICES_DIR/internal-token-secret")"
   local entry name port upper
@@ -115,10 +124,24 @@ stop_instance() {
 }
 
 cmd_up() {
+  local replica=0
+  case "${1:-}" in
+    "") ;;
+    --replica) replica=1 ;;
+    *) die "unknown option for up: $1 (only --replica)" ;;
+  esac
   command -v node >/dev/null 2>&1 || die "node is not installed"
   ensure_stack_dir
   mkdir -p "$SERVICES_DIR/data"
   for component in "${COMPONENTS[@]}"; do "$STACK_SCRIPTS_DIR/$component.sh" up >/dev/null; done
+  if ((replica)); then
+    "$STACK_SCRIPTS_DIR/postgres-replica.sh" up >/dev/null
+    : >"$SERVICES_DIR/replica"
+  fi
+  if [[ "${STACK_ZIPKIN:-0}" == 1 ]]; then
+    "$STACK_SCRIPTS_DIR/zipkin.sh" up >/dev/null
+    : >"$SERVICES_DIR/zipkin"
+  fi
   if [[ ! -s "$SERVICES_DIR/internal-token-secret" ]]; then
     (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n=' >"$SERVICES_DIR/internal-token-secret")
   fi
@@ -147,6 +170,10 @@ cmd_down() {
       stop_instance "${entry%%:*}"
     done
   fi
+  "$STACK_SCRIPTS_DIR/postgres-replica.sh" down || warn "postgres-replica.sh down failed"
+  rm -f "$SERVICES_DIR/replica"
+  if [[ -f "$SERVICES_DIR/zipkin" ]]; then "$STACK_SCRIPTS_DIR/zipkin.sh" down || warn "zipkin.sh down failed"; fi
+  rm -f "$SERVICES_DIR/zipkin"
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     "$STACK_SCRIPTS_DIR/${COMPONENTS[i]}.sh" down || warn "${COMPONENTS[i]}.sh down failed"
   done
@@ -157,6 +184,8 @@ cmd_down() {
 cmd_status() {
   local rc=0 entry name port pid
   for component in "${COMPONENTS[@]}"; do "$STACK_SCRIPTS_DIR/$component.sh" status || rc=1; done
+  if [[ -f "$SERVICES_DIR/replica" ]]; then "$STACK_SCRIPTS_DIR/postgres-replica.sh" status || rc=1; fi
+  if [[ -f "$SERVICES_DIR/zipkin" ]]; then "$STACK_SCRIPTS_DIR/zipkin.sh" status || rc=1; fi
   for entry in "${INSTANCES[@]}"; do
     name="${entry%%:*}"
     port="${entry##*:}"
@@ -176,7 +205,7 @@ cmd_status() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up) cmd_up "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   *) stack_usage "$0" ;;

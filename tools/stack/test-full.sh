@@ -12,8 +12,10 @@ REPO_ROOT="$(cd "$STACK_SCRIPTS_DIR/../.." && pwd)"
 
 # Components to bring up, in order; each is tools/stack/<name>.sh with the
 # same `up|down|status` interface. They are torn down in reverse order.
-# chromium only installs the browser the web app's end-to-end tests drive.
-COMPONENTS="postgres redis kafka chromium"
+# chromium only installs the browser the web app's end-to-end tests drive;
+# postgres-replica streams from postgres (the read-replica tests); zipkin receives the tracing
+# tests' spans (TEST_ZIPKIN_URL, from env.sh).
+COMPONENTS="postgres postgres-replica redis kafka zipkin chromium"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
@@ -56,6 +58,8 @@ export TEST_FULL=1
 # The service tests keep the in-process bus (a platform started from this environment
 # would otherwise pick Kafka up); the Kafka tests find the broker under this name.
 export TEST_KAFKA_BROKERS="$KAFKA_BROKERS"
+# The read-replica tests point DATABASE_READ_URL at it themselves; no other test reads there.
+export TEST_DATABASE_READ_URL="postgres://postgres@127.0.0.1:${PG_REPLICA_PORT:-55433}/postgres"
 unset KAFKA_BROKERS
 
 cd "$REPO_ROOT"
@@ -63,4 +67,14 @@ log "running: npx vitest run $*"
 rc=0
 npx vitest run "$@" || rc=$?
 log "tests finished with exit code $rc"
+
+# Then, alone on the machine, the distributed mode as tools/stack/stack.sh runs it (a process
+# per service, on its own ports) and its fault tests; skipped when vitest was given arguments.
+if [[ $# -eq 0 && "${TEST_STACK:-1}" == 1 ]]; then
+  log "running: TEST_STACK=1 npx vitest run tools/stack/test"
+  stack_rc=0
+  TEST_STACK=1 npx vitest run tools/stack/test || stack_rc=$?
+  log "stack tests finished with exit code $stack_rc"
+  ((rc == 0)) && rc=$stack_rc
+fi
 exit "$rc"

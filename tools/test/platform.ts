@@ -17,9 +17,18 @@ export interface TestPlatform {
 }
 
 export async function startTestPlatform(
-  options: { services?: string[]; env?: Record<string, string>; clock?: Clock; seed?: boolean } = {},
+  options: {
+    services?: string[];
+    env?: Record<string, string>;
+    clock?: Clock;
+    seed?: boolean;
+    /** A streaming replica of the test server: browse reads go to the test database there. */
+    readReplicaUrl?: string;
+  } = {},
 ): Promise<TestPlatform> {
   const databaseUrl = await createTestDatabase(inject('databaseAdminUrl'));
+  const readUrl = options.readReplicaUrl && new URL(options.readReplicaUrl);
+  if (readUrl) readUrl.pathname = new URL(databaseUrl).pathname;
   const dataDir = await mkdtemp(join(tmpdir(), 'ticketing-platform-'));
   const ports = Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, '0']));
   const platform = await startPlatform({
@@ -35,6 +44,7 @@ export async function startTestPlatform(
       ADMIN_PASSWORD: 'admin-password-for-tests-1',
       // In test:full the cache, rate limits and pub/sub run on the real Redis.
       REDIS_URL: inject('redisUrl') ?? '',
+      DATABASE_READ_URL: readUrl ? readUrl.toString() : '',
       ...ports,
       ...options.env,
     },

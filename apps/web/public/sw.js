@@ -1,6 +1,7 @@
 // The web app's service worker: keeps the app shell and its built assets so the app opens
 // without a network, which is what makes "my tickets" usable at a venue with no signal (the
 // tickets themselves are kept per user by the app). API answers are never cached here.
+// It also shows the platform's Web Push messages and opens the page they link to when tapped.
 const SHELL_CACHE = 'ticketing-shell-v1';
 const SHELL = ['/', '/manifest.webmanifest', '/icon.svg'];
 
@@ -66,4 +67,46 @@ self.addEventListener('fetch', (event) => {
       ),
     );
   }
+});
+
+// A push message from the notification service: {title, body, url, tag} (services/notification/src/push.ts).
+self.addEventListener('push', (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch {
+    message = { body: event.data ? event.data.text() : '' };
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title || 'Ticketing', {
+      body: message.body || '',
+      tag: message.tag,
+      icon: '/icon.svg',
+      badge: '/icon.svg',
+      data: { url: message.url || '/' },
+    }),
+  );
+});
+
+/** Only pages of this app are opened from a notification; anything else opens the home page. */
+const sameOriginUrl = (url) => {
+  try {
+    const target = new URL(url, self.location.origin);
+    return target.origin === self.location.origin ? target.href : self.location.origin + '/';
+  } catch {
+    return self.location.origin + '/';
+  }
+};
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = sameOriginUrl(event.notification.data?.url ?? '/');
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      // An open tab of the app goes to the page; otherwise a new one opens.
+      const open = windows.find((client) => 'navigate' in client);
+      if (open) return open.navigate(url).then((client) => (client ?? open).focus());
+      return self.clients.openWindow(url);
+    }),
+  );
 });

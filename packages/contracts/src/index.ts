@@ -3,6 +3,7 @@ export * from './inventory.js';
 export * from './orders.js';
 export * from './payments.js';
 export * from './problem.js';
+export * from './purchase-limits.js';
 export * from './queue.js';
 export * from './tickets.js';
 export * from './users.js';

@@ -59,6 +59,9 @@ export const CreatePaymentBody = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 200 })),
     /** The buyer's address as the gateway saw it, for the fraud rules. */
     ipAddress: Type.Optional(Type.String({ maxLength: 64 })),
+    /** The order's event and ticket count: the per-card cap counts tickets per event. */
+    eventId: Type.Optional(Id),
+    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000 })),
     payment: PaymentMethodInput,
   },
   { additionalProperties: false },

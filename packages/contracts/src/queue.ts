@@ -38,12 +38,35 @@ export const WaitingRoomView = Type.Object({
   eventId: Id,
   enabled: Type.Boolean(),
   admitPerMinute: Type.Integer(),
-  source: Type.Union([Type.Literal('event'), Type.Literal('auto')]),
+  /** Who set it last: the organizer (`event`), the hold threshold (`auto`), or an admin mid-sale (`admin`). */
+  source: Type.Union([Type.Literal('event'), Type.Literal('auto'), Type.Literal('admin')]),
   onSaleAt: Nullable(Instant),
   drawnAt: Nullable(Instant),
   waiting: Type.Optional(Type.Integer()),
 });
 export type WaitingRoomView = Static<typeof WaitingRoomView>;
+
+/**
+ * `PUT /api/v1/events/{id}/waiting-room` (admin): switch a room off or on during a running
+ * sale. Switching off admits everyone still waiting at once (their pages move on to the seat
+ * map) and holds stop asking for a Queue-Token; switching on queues new arrivals in order.
+ */
+export const SwitchWaitingRoomBody = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    admitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    reason: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type SwitchWaitingRoomBody = Static<typeof SwitchWaitingRoomBody>;
+
+export const WaitingRoomSwitched = Type.Object({
+  room: WaitingRoomView,
+  /** Places that were waiting and were admitted by switching the room off. */
+  admittedAtOnce: Type.Integer(),
+});
+export type WaitingRoomSwitched = Static<typeof WaitingRoomSwitched>;
 
 export const QueuePlaceStatus = Type.Union([
   Type.Literal('WAITING'),

@@ -37,3 +37,12 @@ export const ACCESS_TOKEN_AUDIENCE = 'ticketing';
 
 /** Cache-store key under which a logged-out access token's id is kept until it would expire. */
 export const revokedAccessTokenKey = (tokenId: string) => `revoked-access-token:${tokenId}`;
+
+/**
+ * `GET /api/v1/internal/access-tokens/{tokenId}/revocation` on the user service (services only):
+ * what the gateway asks when the cache store with the revocation list cannot be read.
+ */
+export const accessTokenRevocationPath = (tokenId: string) =>
+  `/api/v1/internal/access-tokens/${encodeURIComponent(tokenId)}/revocation`;
+export const AccessTokenRevocation = Type.Object({ revoked: Type.Boolean() });
+export type AccessTokenRevocation = Static<typeof AccessTokenRevocation>;

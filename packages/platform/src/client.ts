@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import type { Identity, InternalTokens } from './auth.js';
 import { INTERNAL_TOKEN_HEADER } from './auth.js';
 import { AppError, ServiceUnavailableError } from './errors.js';
+import { startOutgoingCall } from './tracing-http.js';
 
 export interface ServiceRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -157,23 +158,34 @@ export class ServiceClient {
     for (const [name, value] of Object.entries(call.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
+    // One client span per attempt (a retry is a second call); its traceparent goes along.
+    const span = startOutgoingCall(this.options.caller, this.options.target, call.method, url);
     const headers: Record<string, string> = {
       accept: 'application/json',
       [INTERNAL_TOKEN_HEADER]: token,
       ...(call.requestId ? { 'x-request-id': call.requestId } : {}),
       ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...call.headers,
+      ...span?.headers,
     };
     const timeout = call.timeoutMs ?? this.options.timeoutMs ?? 5_000;
-    const response = await request(url, {
-      method: call.method,
-      headers,
-      body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
-      dispatcher: this.agent,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
-    const text = await response.body.text();
+    let response: Awaited<ReturnType<typeof request>>;
+    let text: string;
+    try {
+      response = await request(url, {
+        method: call.method,
+        headers,
+        body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
+        dispatcher: this.agent,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      text = await response.body.text();
+    } catch (error) {
+      span?.end(undefined, error);
+      throw error;
+    }
+    span?.end(response.statusCode);
     let body: unknown = text;
     if (text && String(response.headers['content-type'] ?? '').includes('json')) body = JSON.parse(text);
     if (text === '') body = undefined;

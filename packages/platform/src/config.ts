@@ -1,6 +1,12 @@
 // Platform configuration: read once from environment variables, validated, typed.
 // Every default makes embedded mode work with no configuration; a bad value stops
-// start-up with one line naming the variable and what it expects.
+// start-up with one line naming the variable and what it expects. Staging and production refuse
+// the development defaults and secrets (profiles.ts).
+import { ConfigError } from './config-error.js';
+import { checkDeployedPlatformConfig, ENVIRONMENTS, type Environment } from './profiles.js';
+import { readTracingConfig, type TracingConfig } from './tracing-config.js';
+
+export { ConfigError };
 
 export const SERVICE_NAMES = [
   'gateway',
@@ -23,7 +29,7 @@ const DEFAULT_PORTS: Record<ServiceName, number> = {
   notification: 8086,
 };
 
-export type Environment = 'development' | 'test' | 'production';
+export type { Environment } from './profiles.js';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface PlatformConfig {
@@ -53,17 +59,8 @@ export interface PlatformConfig {
   refreshTokenTtlSeconds: number;
   /** Grace period for draining in-flight requests on shutdown. */
   shutdownTimeoutMs: number;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    expectation: string,
-    received: string,
-  ) {
-    super(`Invalid configuration: ${variable} must be ${expectation} (got ${JSON.stringify(received)})`);
-    this.name = 'ConfigError';
-  }
+  /** Where traces go (OTLP, Zipkin); undefined = no tracing. Read by tracing-config.ts. */
+  tracing: TracingConfig | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -162,12 +159,7 @@ function readSecret(env: Env, name: string, minLength: number): string | undefin
 }
 
 export function loadConfig(env: Env = process.env): PlatformConfig {
-  const environment = readChoice<Environment>(
-    env,
-    'NODE_ENV',
-    ['development', 'test', 'production'],
-    'development',
-  );
+  const environment = readChoice<Environment>(env, 'NODE_ENV', ENVIRONMENTS, 'development');
   const host = present(env, 'HOST') ?? '127.0.0.1';
   const ports = {} as Record<ServiceName, number>;
   const serviceUrls = {} as Record<ServiceName, string[]>;
@@ -207,9 +199,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     accessTokenTtlSeconds: readInteger(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
     refreshTokenTtlSeconds: readInteger(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    tracing: readTracingConfig(env),
   };
-  if (environment === 'production' && config.internalTokenSecret === undefined) {
-    throw new ConfigError('INTERNAL_TOKEN_SECRET', 'set in production (development secrets are refused)', '');
-  }
+  checkDeployedPlatformConfig(config, env);
   return config;
 }

@@ -24,6 +24,8 @@ import { newId } from './clock.js';
 import { isDatabaseUnavailable } from './database/pool.js';
 import { AppError, ForbiddenError, problem, UnauthorizedError } from './errors.js';
 import type { Logger } from './logger.js';
+import { flushTracing, isTracing } from './tracing.js';
+import { installRequestTracing, tracedServerFactory } from './tracing-http.js';
 
 /**
  * Who may call a route: anyone (still through the gateway), any signed-in user,
@@ -51,8 +53,14 @@ export interface HttpAppOptions {
   description?: string;
   logger: Logger;
   tokens: InternalTokens;
-  /** Named dependency checks: `db`, `redis`, `kafka` → /actuator/health/<name>. */
+  /** Named checks of what the service cannot work without (`db`) → /actuator/health/<name>. */
   healthChecks?: Record<string, HealthCheck>;
+  /**
+   * Checks of what it works on without (`redis`: the cache and rate limits fail open; `kafka`:
+   * the outbox keeps events until the broker is back). Reported, and /actuator/health answers
+   * 200 DEGRADED: a load balancer must not take every instance out when Redis restarts.
+   */
+  degradedBy?: Record<string, HealthCheck>;
   bodyLimitBytes?: number;
   /** Whether /api routes require the internal token (false only for the gateway, the edge). */
   requireInternalToken?: boolean;
@@ -123,7 +131,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     logController: new LogController({ disableRequestLogging: options.disableRequestLogging ?? false }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...(isTracing() ? { serverFactory: tracedServerFactory(options.service) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+  if (isTracing()) {
+    // First of all hooks, so every later one runs inside the request's span.
+    installRequestTracing(app, options.service);
+    app.addHook('onClose', () => flushTracing(options.service));
+  }
 
   // Bodies are validated strictly (a number is not a name); query strings and path
   // parameters arrive as text, so there numbers and booleans are coerced.
@@ -266,13 +280,16 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     ),
   );
 
-  const checks = options.healthChecks ?? {};
-  const runCheck = async (check: HealthCheck) => {
+  const critical = options.healthChecks ?? {};
+  const checks = { ...options.degradedBy, ...critical };
+  // A check of what the service works without gets less time: the whole answer must still
+  // reach a load balancer's probe (the gateway waits 2 s) while Redis or Kafka hangs.
+  const runCheck = async (check: HealthCheck, timeoutMs = 2_500) => {
     try {
       await Promise.race([
         check(),
         new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('health check timed out')), 2_500).unref(),
+          setTimeout(() => reject(new Error('health check timed out')), timeoutMs).unref(),
         ),
       ]);
       return { status: 'UP' as const };
@@ -280,16 +297,25 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return { status: 'DOWN' as const, error: (error as Error).message };
     }
   };
-  app.get('/actuator/health', { schema: { hide: true } }, async (_request, reply) => {
+  // Readiness: 503 only when a check the service cannot work without fails.
+  const health = async (_request: FastifyRequest, reply: FastifyReply) => {
     const components: Record<string, { status: 'UP' | 'DOWN'; error?: string }> = {};
     await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => (components[name] = await runCheck(check))),
+      Object.entries(checks).map(
+        async ([name, check]) => (components[name] = await runCheck(check, name in critical ? 2_500 : 1_000)),
+      ),
     );
-    const up = Object.values(components).every((component) => component.status === 'UP');
-    return reply
-      .status(up ? 200 : 503)
-      .send({ status: up ? 'UP' : 'DOWN', service: options.service, components });
-  });
+    const down = Object.keys(components).filter((name) => components[name]!.status === 'DOWN');
+    const status = down.some((name) => name in critical) ? 'DOWN' : down.length > 0 ? 'DEGRADED' : 'UP';
+    return reply.status(status === 'DOWN' ? 503 : 200).send({ status, service: options.service, components });
+  };
+  app.get('/actuator/health', { schema: { hide: true } }, health);
+  app.get('/actuator/health/readiness', { schema: { hide: true } }, health);
+  // Liveness: the process answers. Restarting it would not bring a database back.
+  app.get('/actuator/health/liveness', { schema: { hide: true } }, async () => ({
+    status: 'UP',
+    service: options.service,
+  }));
   for (const [name, check] of Object.entries(checks)) {
     app.get(`/actuator/health/${name}`, { schema: { hide: true } }, async (_request, reply) => {
       const result = await runCheck(check);

@@ -9,6 +9,7 @@ import type { PlatformConfig, ServiceName } from './config.js';
 import type { Database } from './database/pool.js';
 import { createHttpApp, type HealthCheck, type HttpApp, type HttpAppOptions } from './http.js';
 import type { Logger } from './logger.js';
+import { startTracing } from './tracing.js';
 
 export interface ServiceContext {
   config: PlatformConfig;
@@ -45,19 +46,25 @@ export interface ServiceModule {
 }
 
 /** Builds a service's Fastify app with the health checks of the infrastructure it runs on. */
-export function createServiceApp(
+export async function createServiceApp(
   context: ServiceContext,
   service: string,
   options: Partial<Omit<HttpAppOptions, 'service' | 'logger' | 'tokens'>> = {},
 ): Promise<HttpApp> {
+  // The first service to start turns tracing on for the process, when an exporter is configured.
+  await startTracing(context.config.tracing);
   const healthChecks: Record<string, HealthCheck> = { db: () => context.db.ping() };
-  if (context.cache.kind === 'redis') healthChecks.redis = () => context.cache.ping();
-  if (context.bus.kind !== 'in-process') healthChecks[context.bus.kind] = () => context.bus.check();
-  return createHttpApp({
+  // The cache and rate limits fail open and the outbox keeps events: an instance without
+  // Redis or Kafka still serves, so those only degrade its health.
+  const degradedBy: Record<string, HealthCheck> = {};
+  if (context.cache.kind === 'redis') degradedBy.redis = () => context.cache.ping();
+  if (context.bus.kind !== 'in-process') degradedBy[context.bus.kind] = () => context.bus.check();
+  return await createHttpApp({
     service,
     logger: context.logger,
     tokens: context.tokens,
     ...options,
     healthChecks: { ...healthChecks, ...options.healthChecks },
+    degradedBy: { ...degradedBy, ...options.degradedBy },
   });
 }

@@ -50,13 +50,16 @@ async function headersFor(
   return { [INTERNAL_TOKEN_HEADER]: await issuer.issue(user ? { service, user } : { service }) };
 }
 
-async function buildApp(options: { healthChecks?: Record<string, HealthCheck> } = {}): Promise<HttpApp> {
+async function buildApp(
+  options: { healthChecks?: Record<string, HealthCheck>; degradedBy?: Record<string, HealthCheck> } = {},
+): Promise<HttpApp> {
   const app = await createHttpApp({
     service: 'shop',
     logger,
     tokens,
     bodyLimitBytes: 1024,
     healthChecks: options.healthChecks ?? { db: async () => {} },
+    degradedBy: options.degradedBy,
   });
   app.post(
     '/api/v1/orders',
@@ -417,34 +420,59 @@ describe('actuator, metrics and OpenAPI', () => {
     expect(db.json()).toEqual({ status: 'UP' });
   });
 
-  it('reports DOWN with 503 when a check fails or never answers', async () => {
+  it('reports DOWN with 503 when a check it cannot work without fails or never answers', async () => {
     const sick = await buildApp({
       healthChecks: {
-        db: async () => {},
-        redis: async () => {
-          throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
-        },
-        kafka: () => new Promise<void>(() => {}), // never answers
+        db: () => new Promise<void>(() => {}), // never answers
       },
     });
     try {
-      const overall = await sick.inject({ method: 'GET', url: '/actuator/health' });
-      expect(overall.statusCode).toBe(503);
+      for (const url of ['/actuator/health', '/actuator/health/readiness']) {
+        const overall = await sick.inject({ method: 'GET', url });
+        expect(overall.statusCode).toBe(503);
+        expect(overall.json()).toEqual({
+          status: 'DOWN',
+          service: 'shop',
+          components: { db: { status: 'DOWN', error: 'health check timed out' } },
+        });
+      }
+      // Alive all the same: restarting the process would not bring the database back.
+      const liveness = await sick.inject({ method: 'GET', url: '/actuator/health/liveness' });
+      expect(liveness.statusCode).toBe(200);
+      expect(liveness.json()).toEqual({ status: 'UP', service: 'shop' });
+    } finally {
+      await sick.close();
+    }
+  });
+
+  it('stays ready, DEGRADED, when only Redis or Kafka is down', async () => {
+    const degraded = await buildApp({
+      healthChecks: { db: async () => {} },
+      degradedBy: {
+        redis: async () => {
+          throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+        },
+        kafka: async () => {},
+      },
+    });
+    try {
+      const overall = await degraded.inject({ method: 'GET', url: '/actuator/health' });
+      expect(overall.statusCode).toBe(200);
       expect(overall.json()).toEqual({
-        status: 'DOWN',
+        status: 'DEGRADED',
         service: 'shop',
         components: {
           db: { status: 'UP' },
           redis: { status: 'DOWN', error: 'connect ECONNREFUSED 127.0.0.1:6379' },
-          kafka: { status: 'DOWN', error: 'health check timed out' },
+          kafka: { status: 'UP' },
         },
       });
-      const redis = await sick.inject({ method: 'GET', url: '/actuator/health/redis' });
+      const redis = await degraded.inject({ method: 'GET', url: '/actuator/health/redis' });
       expect(redis.statusCode).toBe(503);
       expect(redis.json()).toMatchObject({ status: 'DOWN' });
-      expect((await sick.inject({ method: 'GET', url: '/actuator/health/db' })).statusCode).toBe(200);
+      expect((await degraded.inject({ method: 'GET', url: '/actuator/health/db' })).statusCode).toBe(200);
     } finally {
-      await sick.close();
+      await degraded.close();
     }
   });
 

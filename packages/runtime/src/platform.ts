@@ -5,20 +5,24 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Clock,
+  ConfigError,
   createDatabase,
   createLogger,
   type Database,
+  isDeployed,
   type Logger,
   loadConfig,
   OutboxRelay,
   type PlatformConfig,
   type RunningService,
+  readReplicaSettings,
   runMigrations,
   ServiceClient,
   type ServiceContext,
   type ServiceModule,
   type ServiceName,
   systemClock,
+  unknownVariables,
 } from '@ticketing/platform';
 import { createInfrastructure, type Infrastructure, StartupError } from './infrastructure.js';
 import { findService, SERVICES } from './services.js';
@@ -122,8 +126,21 @@ export async function migrate(options: StartOptions = {}): Promise<void> {
 export async function startPlatform(options: StartOptions = {}): Promise<Platform> {
   const env = { ...process.env, ...options.env };
   const config = loadConfig(env);
+  // The demo accounts share a public password: never in a deployed environment.
+  if (options.seed === 'always' && isDeployed(config.environment))
+    throw new ConfigError(
+      'NODE_ENV',
+      'development or test to seed the demo data (its accounts share a public password)',
+      config.environment,
+    );
   const logger = options.logger ?? createLogger(config.logLevel);
+  for (const { name, suggestion } of unknownVariables(env))
+    logger.warn(
+      { variable: name, suggestion },
+      `${name} is not a setting of the platform and is ignored${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+    );
   const clock = options.clock ?? systemClock;
+  const readReplica = readReplicaSettings(env);
   const infrastructure = await createInfrastructure(config, logger);
   const started = new Map<ServiceName, StartedService>();
   const clients = new Map<string, ServiceClient>();
@@ -164,6 +181,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
         poolSize: config.databasePoolSize,
         applicationName: `ticketing-${module.name}`,
         logger,
+        readReplica,
       });
       try {
         await runMigrations(db.pool, { schema: module.schema, directory: module.migrationsDir }, logger);
@@ -220,6 +238,8 @@ async function seedIfWanted(
   logger: Logger,
 ): Promise<void> {
   if (mode === 'never') return;
+  // Never in a deployed environment (an explicit seed was refused before anything started).
+  if (isDeployed(config.environment)) return;
   const marker = join(config.dataDir, 'seeded');
   if (mode === 'first-start' && (!infrastructure.embedded || existsSync(marker))) return;
   for (const service of started.values()) await service.module.seed?.(service.context);

@@ -31,6 +31,7 @@ export async function eventServiceDeps(
       settings.cacheTtls,
       logger,
       metrics,
+      () => context.db.reads.position(),
     ),
     tickets: ticketServiceOver(() => context.client('ticket'), settings.ticketTimeouts),
     search: { trigramSchema, similarity: settings.searchSimilarity },

@@ -2,6 +2,8 @@
 // ticket service's availability counts. Entries are keyed by a version token (one per event,
 // one for all listings) that every change replaces after its commit, so a reader that loaded
 // old rows before the change can only write them under a key nobody reads any more.
+// A token also carries the primary's WAL position after the change, so a loader reading from
+// the replica does so only once the replica has replayed that change (ADR 0024).
 // The cache never decides anything and never fails a request: errors count as misses.
 import { createHash } from 'node:crypto';
 import { type CacheStore, type Logger, newId } from '@ticketing/platform';
@@ -30,6 +32,8 @@ export class CatalogueCache {
     readonly ttls: CacheTtls,
     private readonly logger: Logger,
     metrics: Registry,
+    /** The primary's WAL position now ('0/0' without a read replica). */
+    private readonly position: () => Promise<string> = async () => '0/0',
   ) {
     this.prefix = `events:${namespace}`;
     this.lookups = new Counter({
@@ -52,21 +56,26 @@ export class CatalogueCache {
     });
   }
 
-  /** One event's cached record, loaded by `load` on a miss; undefined results are not cached. */
-  async event<T>(eventId: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  /**
+   * One event's cached record, loaded by `load` on a miss; undefined results are not cached.
+   * `load` gets the WAL position its rows must include (for a read on the replica).
+   */
+  async event<T>(eventId: string, load: (after: string) => Promise<T | undefined>): Promise<T | undefined> {
     const version = await this.version(this.eventVersionKey(eventId));
-    return this.aside('event', `${this.prefix}:event:${eventId}:${version}`, this.ttls.eventMs, load);
+    return this.aside('event', `${this.prefix}:event:${eventId}:${version}`, this.ttls.eventMs, () =>
+      load(positionOf(version)),
+    );
   }
 
   /** A public listing or search result, keyed by everything that shapes it. */
-  async listing<T>(query: unknown, load: () => Promise<T>): Promise<T> {
+  async listing<T>(query: unknown, load: (after: string) => Promise<T>): Promise<T> {
     const version = await this.version(this.listingVersionKey);
     const hash = createHash('sha256').update(JSON.stringify(query)).digest('base64url');
     const result = await this.aside(
       'listing',
       `${this.prefix}:listing:${version}:${hash}`,
       this.ttls.listingMs,
-      load,
+      () => load(positionOf(version)),
     );
     return result as T;
   }
@@ -74,9 +83,12 @@ export class CatalogueCache {
   /** After a change to the event committed: its record and every listing are stale. */
   async eventChanged(eventId: string): Promise<void> {
     try {
+      // Without the position (the primary briefly unreachable) the token demands one no
+      // replica reaches, so the next loads read the primary.
+      const position = await this.position().catch(() => NEVER_REPLAYED);
       await Promise.all([
-        this.store.set(this.eventVersionKey(eventId), newId(), VERSION_TTL_MS),
-        this.store.set(this.listingVersionKey, newId(), VERSION_TTL_MS),
+        this.store.set(this.eventVersionKey(eventId), versionToken(position), VERSION_TTL_MS),
+        this.store.set(this.listingVersionKey, versionToken(position), VERSION_TTL_MS),
       ]);
     } catch (error) {
       this.logger.warn({ err: error, eventId }, 'cache invalidation failed; entries expire by their TTL');
@@ -141,7 +153,7 @@ export class CatalogueCache {
   private async version(key: string): Promise<string> {
     const current = await this.read(key);
     if (current !== null) return current;
-    const created = newId();
+    const created = versionToken(await this.position().catch(() => NEVER_REPLAYED));
     await this.write(key, created, VERSION_TTL_MS);
     return created;
   }
@@ -170,4 +182,17 @@ export class CatalogueCache {
       this.logger.debug({ err: error, key }, 'cache write failed');
     }
   }
+}
+
+const NEVER_REPLAYED = 'FFFFFFFF/FFFFFFFF';
+
+/** A version token: the WAL position of the change, and a unique id (two changes at one position differ). */
+function versionToken(position: string): string {
+  return `${position}~${newId()}`;
+}
+
+/** The WAL position in a token; tokens from before positions were kept count as '0/0'. */
+function positionOf(token: string): string {
+  const separator = token.indexOf('~');
+  return separator > 0 ? token.slice(0, separator) : '0/0';
 }

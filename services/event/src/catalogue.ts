@@ -225,7 +225,10 @@ export async function getEvent(
   actor: Identity | undefined,
   eventId: string,
 ): Promise<EventDetail> {
-  const record = await deps.cache.event(eventId, () => loadRecord(deps.db.orm, eventId));
+  // A read the replica may answer once it has replayed the event's last change.
+  const record = await deps.cache.event(eventId, (after) =>
+    deps.db.reads.read((orm) => loadRecord(orm, eventId), after),
+  );
   if (!record || !canView(actor, record)) throw new EventNotFoundError();
   const availability =
     record.lifecycle === 'PUBLISHED' ? (await availabilityOf(deps, [eventId])).get(eventId) : undefined;

@@ -2,7 +2,7 @@
 // The public sees published events; organizers also list their own drafts and cancelled
 // events, admins everyone's. Public results are cached (cache-aside) and shown with live counts.
 import { createHash } from 'node:crypto';
-import type { Identity } from '@ticketing/platform';
+import type { Executor, Identity } from '@ticketing/platform';
 import { availabilityOf } from './availability.js';
 import type { CatalogueDeps } from './catalogue.js';
 import {
@@ -137,27 +137,33 @@ export async function searchEvents(
     .slice(0, 16);
   const after = rawCursor ? decodeCursor(rawCursor, fingerprint, sort) : undefined;
 
-  const load = async (): Promise<{ items: SummaryRecord[]; nextCursor: string | null }> => {
-    const rows = await repository.searchEvents(deps.db.orm, {
-      text,
-      trigramSchema: deps.search.trigramSchema,
-      similarity: deps.search.similarity,
-      types: query.type,
-      category: query.category,
-      tag: query.tag,
-      city: query.city?.trim(),
-      ...range,
-      minPrice: query.minPrice,
-      maxPrice: query.maxPrice,
-      currency: query.currency,
-      lifecycles: scope.lifecycles,
-      endsAfter: scope.endsAfter,
-      inactiveAt: scope.inactiveAt,
-      organizerId: scope.organizerId,
-      sort,
-      after: after && { value: after.v, startsAt: after.s, id: after.i },
-      limit: limit + 1,
-    });
+  // Shared listings may be read on the replica once it has replayed `position` (the WAL position
+  // of the listings' last change); an organizer's own listing reads the primary, so a change
+  // they just made is always in it.
+  const load = async (position?: string): Promise<{ items: SummaryRecord[]; nextCursor: string | null }> => {
+    const search = (orm: Executor) =>
+      repository.searchEvents(orm, {
+        text,
+        trigramSchema: deps.search.trigramSchema,
+        similarity: deps.search.similarity,
+        types: query.type,
+        category: query.category,
+        tag: query.tag,
+        city: query.city?.trim(),
+        ...range,
+        minPrice: query.minPrice,
+        maxPrice: query.maxPrice,
+        currency: query.currency,
+        lifecycles: scope.lifecycles,
+        endsAfter: scope.endsAfter,
+        inactiveAt: scope.inactiveAt,
+        organizerId: scope.organizerId,
+        sort,
+        after: after && { value: after.v, startsAt: after.s, id: after.i },
+        limit: limit + 1,
+      });
+    const rows =
+      position === undefined ? await search(deps.db.orm) : await deps.db.reads.read(search, position);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     let nextCursor: string | null = null;

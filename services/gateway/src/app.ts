@@ -6,12 +6,14 @@ import type { ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import replyFrom from '@fastify/reply-from';
+import { type AccessTokenRevocation, accessTokenRevocationPath } from '@ticketing/contracts';
 import {
   type Access,
   checkAccess,
   createServiceApp,
   type HttpApp,
   type RunningService,
+  ServiceClient,
   type ServiceContext,
   type ServiceName,
   sendProblem,
@@ -91,9 +93,29 @@ export async function buildGateway(
   applyUpstreams(routeTable.current);
   routeTable.onChange(applyUpstreams);
 
+  // The gateway's own calls sign as `gateway-authentication`: a `gateway` token is what every
+  // proxied request carries, and internal routes refuse it.
+  const users = new ServiceClient({
+    target: 'user',
+    caller: 'gateway-authentication',
+    urls: context.config.serviceUrls.user,
+    tokens: context.tokens,
+  });
+  app.addHook('onClose', () => users.close());
   const verifier = new AccessTokenVerifier({
     fetchJwks: () => fetchJwksFrom(registry.pool('user')),
     cache: context.cache,
+    revokedAtSource: async (tokenId) => {
+      const answer = await users.call<AccessTokenRevocation>({
+        method: 'GET',
+        path: accessTokenRevocationPath(tokenId),
+        idempotent: true,
+        timeoutMs: 2_000,
+      });
+      if (answer.status !== 200 || typeof answer.body?.revoked !== 'boolean')
+        throw new Error(`the user service answered ${answer.status} about a revocation`);
+      return answer.body.revoked;
+    },
     clock: context.clock,
   });
   const limiter = new RateLimiter({
@@ -104,8 +126,21 @@ export async function buildGateway(
   const metrics = registerGatewayMetrics(app, registry);
 
   await app.register(helmet, {
-    // Plain-HTTP deployments (a laptop, a cluster behind TLS termination) must not have their requests upgraded.
-    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
+    contentSecurityPolicy: {
+      directives: {
+        // Plain-HTTP deployments (a laptop, a cluster behind TLS termination) must not have their requests upgraded.
+        'upgrade-insecure-requests': null,
+        // Checkout's Stripe Elements (when Stripe is configured): Stripe.js, its frames and its API.
+        'script-src': ["'self'", 'https://js.stripe.com', 'https://*.js.stripe.com'],
+        'frame-src': [
+          "'self'",
+          'https://js.stripe.com',
+          'https://*.js.stripe.com',
+          'https://hooks.stripe.com',
+        ],
+        'connect-src': ["'self'", 'https://api.stripe.com'],
+      },
+    },
   });
   await registerCors(app, settings);
   await app.register(replyFrom, {

@@ -14,11 +14,20 @@ import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters
 import { request } from 'undici';
 import { AuthenticationUnavailableError } from './errors.js';
 import type { UpstreamPool } from './upstreams.js';
+import { withTimeout } from './with-timeout.js';
 
 export interface AccessTokenVerifierDeps {
   /** Fetches the user service's JWKS (from a healthy instance). */
   fetchJwks(): Promise<JSONWebKeySet>;
   cache: CacheStore;
+  /**
+   * Asks the user service whether a token was logged out; used only when the cache store
+   * cannot be read, so a Redis outage neither stops every signed-in request nor lets a
+   * logged-out token through.
+   */
+  revokedAtSource?(tokenId: string): Promise<boolean>;
+  /** How long a revocation-list read may take before the cache store counts as down (default 500 ms). */
+  cacheTimeoutMs?: number;
   clock: Clock;
   /** How long fetched keys are trusted before they are fetched again anyway. */
   maxAgeMs?: number;
@@ -69,15 +78,25 @@ export class AccessTokenVerifier {
     if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
       throw new UnauthorizedError('The access token is not valid', 'invalid_token');
     }
-    let revoked: string | null;
-    try {
-      revoked = await this.deps.cache.get(revokedAccessTokenKey(payload.jti));
-    } catch {
-      // Without the revocation list a logged-out token could pass: refuse rather than guess.
-      throw new AuthenticationUnavailableError();
-    }
-    if (revoked !== null) throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
+    if (await this.revoked(payload.jti))
+      throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
     return { userId: payload.sub, roles, tokenId: payload.jti };
+  }
+
+  private async revoked(tokenId: string): Promise<boolean> {
+    try {
+      const key = revokedAccessTokenKey(tokenId);
+      return (await withTimeout(this.deps.cache.get(key), this.deps.cacheTimeoutMs ?? 500)) !== null;
+    } catch {
+      // The cache store is down: the user service keeps every revocation. Without either, a
+      // logged-out token could pass: refuse rather than guess.
+      if (!this.deps.revokedAtSource) throw new AuthenticationUnavailableError();
+      try {
+        return await this.deps.revokedAtSource(tokenId);
+      } catch {
+        throw new AuthenticationUnavailableError();
+      }
+    }
   }
 
   private async key(header: JWSHeaderParameters) {

@@ -137,10 +137,20 @@ export function readGatewayConfig(env: Env, environment: Environment): GatewayCo
   // API tests send many logins from one address; their limits are lifted unless a test sets them.
   const lenient = environment === 'test';
   const perMinute = (limit: number) => ({ limit: lenient ? 100_000 : limit, windowMs: 60_000 });
+  const trustProxy = readTrustProxy(env, 'GATEWAY_TRUST_PROXY');
+  // Trusting every hop lets any client write its own X-Forwarded-For and so pick the address
+  // that per-IP rate limits and fraud rules count.
+  if (trustProxy === true && environment === 'production') {
+    throw new ConfigError(
+      'GATEWAY_TRUST_PROXY',
+      'the addresses or CIDRs of the proxies in front in production, not true',
+      'true',
+    );
+  }
   return {
     corsOrigins,
     corsCredentials,
-    trustProxy: readTrustProxy(env, 'GATEWAY_TRUST_PROXY'),
+    trustProxy,
     upstreamTimeoutMs,
     connectTimeoutMs: readInteger(
       env,

@@ -11,6 +11,7 @@ import {
   type InternalTokens,
   type ServiceName,
   sendProblem,
+  startOutgoingCall,
 } from '@ticketing/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -251,6 +252,13 @@ function attempt(
   state: { answered: boolean },
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    // The client span of this attempt: ends when the instance answers (headers in) or fails.
+    const span = startOutgoingCall(
+      'gateway',
+      target.service,
+      request.method,
+      `${instance.url}${request.url}`,
+    );
     let settled = false;
     const settle = (error?: Error) => {
       if (settled) return;
@@ -259,7 +267,10 @@ function attempt(
       else resolve();
     };
     // A client that goes away before the service answers ends the attempt without an outcome.
-    reply.raw.once('close', () => settle());
+    reply.raw.once('close', () => {
+      span?.end();
+      settle();
+    });
     try {
       reply.from(`${instance.url}${request.url}`, {
         timeout: target.streaming ? undefined : target.timeoutMs,
@@ -277,6 +288,7 @@ function attempt(
           forwarded['x-forwarded-for'] = request.ip;
           forwarded['x-forwarded-proto'] = request.protocol;
           forwarded['x-forwarded-host'] = request.host;
+          if (span) Object.assign(forwarded, span.headers);
           return forwarded as typeof headers;
         },
         rewriteHeaders: (headers) => {
@@ -291,6 +303,7 @@ function attempt(
             headers: Record<string, unknown>;
             stream: NodeJS.ReadableStream & { resume(): void };
           };
+          span?.end(response.statusCode);
           // A draining instance answers 503 to new requests: another instance can take this one.
           if (response.statusCode === 503 && mayRetry()) {
             response.stream.resume();
@@ -306,6 +319,7 @@ function attempt(
           settle(failed ? new AnsweredWithServerError(`answered ${response.statusCode}`) : undefined);
         },
         onError: (_proxyReply, { error }) => {
+          span?.end(undefined, error);
           const failure = classify(error, request);
           if (failure === 'connect')
             pool.markUnreachable(instance, codesOf(error).at(-1) ?? 'connection failed');

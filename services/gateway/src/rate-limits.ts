@@ -5,6 +5,7 @@ import type { CacheStore, Identity, Logger } from '@ticketing/platform';
 import type { FastifyReply } from 'fastify';
 import type { RateLimitClass, RateLimitPolicy } from './config.js';
 import { RateLimitedError } from './errors.js';
+import { withTimeout } from './with-timeout.js';
 
 export interface RateLimiterDeps {
   cache: CacheStore;
@@ -20,14 +21,6 @@ export interface RateLimitOutcome {
   remaining: number;
   resetSeconds: number;
   windowSeconds: number;
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class RateLimiter {

@@ -66,6 +66,8 @@ export const DEFAULT_ROUTES: RouteRule[] = [
     access: 'public',
     rateLimit: 'browse',
   },
+  // An admin switches a room off (or on) during a running sale.
+  { path: '/api/v1/events/:id/waiting-room', methods: ['PUT'], service: 'ticket', access: ADMINS },
   {
     path: '/api/v1/events/:id/queue/challenge',
     methods: ['GET'],
@@ -108,9 +110,15 @@ export const DEFAULT_ROUTES: RouteRule[] = [
     access: 'authenticated',
     rateLimit: 'orders',
   },
+  // purchase caps: refused IP ranges (order) and cards (payment), and lifting them (issue 11)
+  { path: '/api/v1/orders/purchase-blocks', methods: ['GET'], service: 'order', access: ADMINS },
+  { path: '/api/v1/orders/purchase-blocks/lift', methods: ['POST'], service: 'order', access: ADMINS },
   { path: '/api/v1/orders/*', service: 'order', access: 'authenticated' },
   // payment service: the Stripe webhook (verified by its signature) and admin views
   { path: '/api/v1/payments/webhooks/stripe', methods: ['POST'], service: 'payment', access: 'public' },
+  { path: '/api/v1/payments/config', methods: ['GET'], service: 'payment', access: 'public' },
+  { path: '/api/v1/payments/purchase-blocks', methods: ['GET'], service: 'payment', access: ADMINS },
+  { path: '/api/v1/payments/purchase-blocks/lift', methods: ['POST'], service: 'payment', access: ADMINS },
   { path: '/api/v1/payments', service: 'payment', access: ADMINS },
   { path: '/api/v1/payments/*', service: 'payment', access: ADMINS },
   // notification service

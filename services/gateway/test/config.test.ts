@@ -69,4 +69,14 @@ describe('the gateway settings', () => {
       /GATEWAY_TRUST_PROXY/,
     );
   });
+
+  it('in production trust named proxies only, never every hop (clients would choose their own address)', () => {
+    expect(() => readGatewayConfig({ GATEWAY_TRUST_PROXY: 'true' }, 'production')).toThrowError(
+      'GATEWAY_TRUST_PROXY must be the addresses or CIDRs of the proxies in front in production, not true',
+    );
+    expect(readGatewayConfig({ GATEWAY_TRUST_PROXY: 'true' }, 'staging').trustProxy).toBe(true);
+    expect(readGatewayConfig({ GATEWAY_TRUST_PROXY: 'uniquelocal' }, 'production').trustProxy).toEqual([
+      'uniquelocal',
+    ]);
+  });
 });

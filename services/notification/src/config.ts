@@ -3,7 +3,13 @@
 // .eml files under DATA_DIR/outbox-mail; without an SMS provider or VAPID keys, SMS and push
 // messages are logged instead of sent.
 import { join } from 'node:path';
-import { ConfigError, type PlatformConfig, readInteger, readUrl } from '@ticketing/platform';
+import {
+  ConfigError,
+  type PlatformConfig,
+  readInteger,
+  readUrl,
+  requireInDeployment,
+} from '@ticketing/platform';
 
 type Env = Record<string, string | undefined>;
 
@@ -74,8 +80,23 @@ export function notificationServiceConfig(
   env: Env = process.env,
 ): NotificationServiceConfig {
   const smtpUrl = readUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']);
-  if (config.environment === 'production' && smtpUrl === undefined) {
-    throw new ConfigError('SMTP_URL', 'set in production (mail would only be written to files)', '');
+  requireInDeployment(config.environment, 'SMTP_URL', smtpUrl, 'mail would only be written to files');
+  // The defaults point at this machine (.local sender, loopback links): undeliverable once deployed.
+  requireInDeployment(
+    config.environment,
+    'MAIL_FROM',
+    present(env, 'MAIL_FROM'),
+    'the default sender ticketing.local is not deliverable',
+  );
+  const publicWebUrl = readUrl(env, 'PUBLIC_WEB_URL', ['http:', 'https:']);
+  requireInDeployment(
+    config.environment,
+    'PUBLIC_WEB_URL',
+    publicWebUrl,
+    'links in messages would point at the loopback address',
+  );
+  if (config.environment === 'production' && publicWebUrl && !publicWebUrl.startsWith('https:')) {
+    throw new ConfigError('PUBLIC_WEB_URL', 'an https:// URL in production', publicWebUrl);
   }
   const sms = readGroup(env, ['SMS_ACCOUNT_SID', 'SMS_AUTH_TOKEN', 'SMS_FROM']);
   const vapid = readGroup(env, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT']);
@@ -105,7 +126,7 @@ export function notificationServiceConfig(
       privateKey: vapid.VAPID_PRIVATE_KEY,
       subject: vapid.VAPID_SUBJECT,
     },
-    publicWebUrl: (readUrl(env, 'PUBLIC_WEB_URL', ['http:', 'https:']) ?? gateway).replace(/\/+$/, ''),
+    publicWebUrl: (publicWebUrl ?? gateway).replace(/\/+$/, ''),
     maxAttempts: readInteger(env, 'NOTIFICATION_MAX_ATTEMPTS', 5, 1, 50),
     retryBaseMs: readInteger(env, 'NOTIFICATION_RETRY_BASE_MS', 30_000, 1, 86_400_000),
     retryMaxMs: readInteger(env, 'NOTIFICATION_RETRY_MAX_MS', 3_600_000, 1, 7 * 86_400_000),

@@ -60,14 +60,24 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** Waits until the channel's shared sending rate allows one more message. */
+/**
+ * Waits until the channel's shared sending rate allows one more message. Without the shared
+ * counter (Redis down) the message goes: a mail held back for the length of an outage is
+ * worse than a provider's rate limit, which answers with a retryable error anyway.
+ */
 async function acquireSendSlot(deps: DeliveryDeps, channel: Channel): Promise<void> {
   for (;;) {
-    const decision = await deps.cache.hitSlidingWindow(
-      `notifications:send-rate:${channel}`,
-      deps.settings.sendRatePerSecond,
-      1_000,
-    );
+    let decision: Awaited<ReturnType<DeliveryDeps['cache']['hitSlidingWindow']>>;
+    try {
+      decision = await deps.cache.hitSlidingWindow(
+        `notifications:send-rate:${channel}`,
+        deps.settings.sendRatePerSecond,
+        1_000,
+      );
+    } catch (error) {
+      deps.logger.warn({ err: error, channel }, 'send-rate store unavailable; sending without it');
+      return;
+    }
     if (decision.allowed) return;
     await new Promise((resume) => setTimeout(resume, Math.min(1_000, Math.max(5, decision.retryAfterMs))));
   }

@@ -18,12 +18,15 @@ import {
   PaymentDeclinedError,
   PaymentRejectedError,
   PaymentUnavailableError,
+  PurchaseLimitReachedError,
   QueueAdmissionError,
   TicketsUnavailableError,
   UpstreamUnavailableError,
 } from './errors.js';
 import { orderCreated } from './events.js';
 import { detailedView } from './history.js';
+import { ipRangeOf } from './ip-ranges.js';
+import { checkIpRangeCap } from './purchase-caps.js';
 import * as repository from './repository.js';
 import { type BuyerInput, crashIfAsked, type OrderDeps, PAYMENT_REQUEST_ERRORS, runSaga } from './saga.js';
 import { ORDER_SCHEMA, type OrderLineRow, type OrderRow } from './tables.js';
@@ -135,10 +138,12 @@ export async function placeOrder(
   const now = deps.clock.now();
   const orderId = newId();
   const lines = linesOf(deps, orderId, hold);
+  const ipRange = ipRangeOf(request.ipAddress);
   const subtotal = lines.reduce((sum, line) => sum + line.price, 0);
   const fees = lines.reduce((sum, line) => sum + line.fee, 0);
   const created = await deps.db
     .transaction(async (tx) => {
+      await checkIpRangeCap(tx, deps, { eventId: hold.eventId, ipRange, quantity: lines.length });
       const order = await repository.insertOrderUnlessHoldTaken(tx, {
         id: orderId,
         userId: buyer.userId,
@@ -156,6 +161,7 @@ export async function placeOrder(
         eventTitle: facts?.title ?? null,
         eventStartsAt: facts?.startsAt ?? null,
         ipAddress: request.ipAddress ?? null,
+        ipRange: ipRange ?? null,
         // This request drives the saga it starts.
         leaseUntil: new Date(now.getTime() + deps.settings.sagaLeaseMs),
         nextAttemptAt: new Date(now.getTime() + deps.settings.sagaLeaseMs),
@@ -181,8 +187,9 @@ export async function placeOrder(
       await appendToOutbox(tx, ORDER_SCHEMA, [orderCreated(order, lines)]);
       return order;
     })
-    .catch((error) => {
+    .catch(async (error) => {
       if (error instanceof ConcurrentKeyUse) return undefined;
+      if (error instanceof PurchaseLimitReachedError) await refuseOverCap(deps, buyer, hold, ipRange!, now);
       throw error;
     });
   if (!created) {
@@ -198,6 +205,25 @@ export async function placeOrder(
 }
 
 class ConcurrentKeyUse extends Error {}
+
+/**
+ * Nothing was recorded; the refusal is kept for the admin view and the hold released, so the
+ * seats go back on sale rather than waiting out a hold that cannot be bought from here.
+ */
+async function refuseOverCap(
+  deps: OrderDeps,
+  buyer: Identity,
+  hold: HoldView,
+  ipRange: string,
+  now: Date,
+): Promise<void> {
+  await repository.recordIpRangeRefusal(deps.db.orm, hold.eventId, ipRange, now);
+  deps.logger.info({ eventId: hold.eventId, ipRange, holdId: hold.id }, 'order refused: IP range cap');
+  await deps.tickets.releaseHold(hold.id, buyer.userId).catch((error: unknown) => {
+    // The hold then expires by itself; the buyer's answer does not depend on it.
+    deps.logger.warn({ err: error, holdId: hold.id }, 'could not release the hold of a refused order');
+  });
+}
 
 /** A hold made under a waiting room is bought with the same admission (the Queue-Token header). */
 async function requireQueueAdmission(
@@ -279,6 +305,14 @@ async function answer(deps: OrderDeps, order: OrderRow, created: boolean): Promi
     if (code === 'payment_unavailable') throw new PaymentUnavailableError(order.id);
     if (code === 'tickets_unavailable') throw new TicketsUnavailableError(order.id, reason);
     if (code === 'payment_not_attempted') throw new OrderInterruptedError(order.id, reason);
+    if (code === 'card_limit_reached')
+      throw new PurchaseLimitReachedError(
+        code,
+        `${reason}; nothing was charged and the held seats were released`,
+        {
+          orderId: order.id,
+        },
+      );
     if (PAYMENT_REQUEST_ERRORS.has(code) || code === 'payment_rejected')
       throw new PaymentRejectedError(
         order.id,

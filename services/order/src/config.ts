@@ -1,10 +1,10 @@
 // The order service's settings, read once from the environment and validated; a bad value
 // stops the start with one line naming the variable.
-import { ConfigError, type PlatformConfig, readChoice, readInteger } from '@ticketing/platform';
+import { ConfigError, isDeployed, type PlatformConfig, readChoice, readInteger } from '@ticketing/platform';
 
 type Env = Record<string, string | undefined>;
 
-/** Where a test may make the saga stop as if the process died (ORDER_CRASH_AT; never in production). */
+/** Where a test may make the saga stop as if the process died (ORDER_CRASH_AT; never in staging or production). */
 export const CRASH_POINTS = [
   'after-order-recorded',
   'after-payment',
@@ -26,6 +26,8 @@ export interface OrderServiceConfig {
   recoveryIntervalMs: number;
   /** How long a retried POST waits for the first request with its key to finish. */
   replayWaitMs: number;
+  /** Tickets one IPv4 /24 or IPv6 /48 may buy per event (ORDER_MAX_TICKETS_PER_IP_RANGE); 0 turns the cap off. */
+  maxTicketsPerIpRange: number;
   timeouts: { userMs: number; ticketMs: number; paymentMs: number; eventMs: number };
   crash: { at: CrashPoint; mode: 'exit' | 'throw' } | undefined;
 }
@@ -44,8 +46,12 @@ export function orderServiceConfig(config: PlatformConfig, env: Env = process.en
   const crashAt = env.ORDER_CRASH_AT?.trim()
     ? readChoice(env, 'ORDER_CRASH_AT', CRASH_POINTS, 'after-payment')
     : undefined;
-  if (crashAt && config.environment === 'production') {
-    throw new ConfigError('ORDER_CRASH_AT', 'unset in production (it is a test-only crash point)', crashAt);
+  if (crashAt && isDeployed(config.environment)) {
+    throw new ConfigError(
+      'ORDER_CRASH_AT',
+      `unset in ${config.environment} (it is a test-only crash point)`,
+      crashAt,
+    );
   }
   return {
     feeBasisPoints: readInteger(env, 'ORDER_FEE_BASIS_POINTS', 0, 0, 10_000),
@@ -54,6 +60,8 @@ export function orderServiceConfig(config: PlatformConfig, env: Env = process.en
     sagaLeaseMs,
     recoveryIntervalMs: readInteger(env, 'ORDER_RECOVERY_INTERVAL_MS', 2_000, 50, 600_000),
     replayWaitMs: readInteger(env, 'ORDER_REPLAY_WAIT_MS', 10_000, 0, 120_000),
+    // Generous: a campus or a mobile carrier puts many buyers behind one range (NAT).
+    maxTicketsPerIpRange: readInteger(env, 'ORDER_MAX_TICKETS_PER_IP_RANGE', 40, 0, 1_000_000),
     timeouts: {
       userMs: readInteger(env, 'ORDER_USER_TIMEOUT_MS', 3_000, 100, 60_000),
       ticketMs: readInteger(env, 'ORDER_TICKET_TIMEOUT_MS', 5_000, 100, 60_000),

@@ -143,3 +143,30 @@ export class EventScheduleUnknownError extends ServiceUnavailableError {
     );
   }
 }
+
+/**
+ * A purchase cap refused the order (the IP range's here, the card's at the payment service):
+ * nothing was charged, and the hold was released so the seats go back on sale.
+ */
+export class PurchaseLimitReachedError extends ConflictError {
+  constructor(
+    code: 'ip_range_limit_reached' | 'card_limit_reached',
+    detail: string,
+    extras: { orderId?: string; limit?: number; alreadyBought?: number; requested?: number } = {},
+  ) {
+    super(detail, code, {
+      reason: code === 'ip_range_limit_reached' ? 'per_ip_range_limit' : 'per_card_limit',
+      ...extras,
+      ...(extras.orderId && { orderStatus: 'FAILED' }),
+    });
+  }
+}
+
+export class PurchaseBlockNotFoundError extends NotFoundError {
+  constructor() {
+    super(
+      'An IP range refused by the per-range cap for this event with that key',
+      'purchase_block_not_found',
+    );
+  }
+}

@@ -4,6 +4,8 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from '
 import {
   cancelledEvents,
   idempotencyKeys,
+  ipRangeAllowances,
+  ipRangeRefusals,
   type OrderLineRow,
   type OrderRow,
   type OrderStatus,
@@ -254,4 +256,96 @@ export async function searchOrders(db: Executor, filter: OrderFilter): Promise<O
     .where(and(...conditions))
     .orderBy(desc(orders.id))
     .limit(filter.limit);
+}
+
+/** Serialises the per-range cap of one IP range and one event (held until the transaction ends). */
+export async function lockIpRangeForEvent(tx: Executor, eventId: string, ipRange: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`orders:ip-range:${eventId}:${ipRange}`}))`);
+}
+
+/** Tickets of live orders (being paid, or confirmed) from this range for this event. */
+export async function countTicketsOfIpRange(tx: Executor, eventId: string, ipRange: string): Promise<number> {
+  const [row] = await tx
+    .select({ tickets: sql<string>`coalesce(sum(${orders.quantity}), 0)` })
+    .from(orders)
+    .where(
+      and(
+        eq(orders.eventId, eventId),
+        eq(orders.ipRange, ipRange),
+        inArray(orders.status, ['PENDING', 'CONFIRMED']),
+      ),
+    );
+  return Number(row?.tickets ?? 0);
+}
+
+export async function sumIpRangeAllowances(db: Executor, eventId: string, ipRange: string): Promise<number> {
+  const [row] = await db
+    .select({ extra: sql<string>`coalesce(sum(${ipRangeAllowances.extraTickets}), 0)` })
+    .from(ipRangeAllowances)
+    .where(and(eq(ipRangeAllowances.eventId, eventId), eq(ipRangeAllowances.ipRange, ipRange)));
+  return Number(row?.extra ?? 0);
+}
+
+export async function recordIpRangeRefusal(db: Executor, eventId: string, ipRange: string, now: Date) {
+  await db
+    .insert(ipRangeRefusals)
+    .values({ eventId, ipRange, refusals: 1, firstRefusedAt: now, lastRefusedAt: now })
+    .onConflictDoUpdate({
+      target: [ipRangeRefusals.eventId, ipRangeRefusals.ipRange],
+      set: { refusals: sql`${ipRangeRefusals.refusals} + 1`, lastRefusedAt: now },
+    });
+}
+
+export interface IpRangeRefusalRow {
+  eventId: string;
+  ipRange: string;
+  refusals: number;
+  firstRefusedAt: Date;
+  lastRefusedAt: Date;
+  ticketsBought: number;
+  extraAllowed: number;
+}
+
+/** Refused ranges, most recently refused first, with what they bought and were allowed since. */
+export async function listIpRangeRefusals(
+  db: Executor,
+  filter: { eventId?: string | undefined; ipRange?: string | undefined; limit: number },
+): Promise<IpRangeRefusalRow[]> {
+  const result = await db.execute<{
+    event_id: string;
+    ip_range: string;
+    refusals: number;
+    first_refused_at: Date;
+    last_refused_at: Date;
+    tickets_bought: string;
+    extra_allowed: string;
+  }>(sql`
+    SELECT r.*,
+      (SELECT coalesce(sum(o.quantity), 0) FROM orders.orders o
+        WHERE o.event_id = r.event_id AND o.ip_range = r.ip_range
+          AND o.status IN ('PENDING', 'CONFIRMED')) AS tickets_bought,
+      (SELECT coalesce(sum(a.extra_tickets), 0) FROM orders.ip_range_allowances a
+        WHERE a.event_id = r.event_id AND a.ip_range = r.ip_range) AS extra_allowed
+    FROM orders.ip_range_refusals r
+    WHERE (${filter.eventId ?? null}::uuid IS NULL OR r.event_id = ${filter.eventId ?? null}::uuid)
+      AND (${filter.ipRange ?? null}::text IS NULL OR r.ip_range = ${filter.ipRange ?? null}::text)
+    ORDER BY r.last_refused_at DESC
+    LIMIT ${filter.limit}`);
+  return result.rows.map((row) => ({
+    eventId: row.event_id,
+    ipRange: row.ip_range,
+    refusals: Number(row.refusals),
+    firstRefusedAt: new Date(row.first_refused_at),
+    lastRefusedAt: new Date(row.last_refused_at),
+    ticketsBought: Number(row.tickets_bought),
+    extraAllowed: Number(row.extra_allowed),
+  }));
+}
+
+export async function insertIpRangeAllowance(
+  db: Executor,
+  allowance: typeof ipRangeAllowances.$inferInsert,
+): Promise<typeof ipRangeAllowances.$inferSelect> {
+  const [row] = await db.insert(ipRangeAllowances).values(allowance).returning();
+  return row!;
 }

@@ -1,9 +1,17 @@
 // HTTP adapters of the order service: parse, call a domain function, shape the answer.
-import { Problem, QUEUE_TOKEN_HEADER } from '@ticketing/contracts';
+import {
+  LiftPurchaseBlockBody,
+  Problem,
+  PurchaseAllowanceView,
+  PurchaseBlockList,
+  PurchaseBlockQuery,
+  QUEUE_TOKEN_HEADER,
+} from '@ticketing/contracts';
 import { type HttpApp, requireIdentity } from '@ticketing/platform';
 import { cancelOrder } from './cancellation.js';
 import { placeOrder } from './checkout.js';
 import * as history from './history.js';
+import { liftIpRangeBlock, listIpRangeBlocks } from './purchase-caps.js';
 import type { OrderDeps } from './saga.js';
 import {
   CancelOrderBody,
@@ -87,6 +95,37 @@ export function registerRoutes(app: HttpApp, deps: OrderDeps): void {
       },
     },
     async (request) => history.searchOrders(deps, request.query),
+  );
+
+  app.get(
+    '/api/v1/orders/purchase-blocks',
+    {
+      config: { access: { roles: ['ADMIN'] } },
+      schema: {
+        tags: ['orders'],
+        summary: 'IP ranges refused by the per-range purchase cap, most recent first (admin)',
+        security: bearer,
+        querystring: PurchaseBlockQuery,
+        response: { 200: PurchaseBlockList, ...problems },
+      },
+    },
+    async (request) => listIpRangeBlocks(deps, request.query),
+  );
+
+  app.post(
+    '/api/v1/orders/purchase-blocks/lift',
+    {
+      config: { access: { roles: ['ADMIN'] } },
+      schema: {
+        tags: ['orders'],
+        summary: "Raise a refused IP range's cap for one event (admin; recorded with who and why)",
+        security: bearer,
+        body: LiftPurchaseBlockBody,
+        response: { 201: PurchaseAllowanceView, ...problems },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await liftIpRangeBlock(deps, requireIdentity(request), request.body)),
   );
 
   app.get(

@@ -166,6 +166,9 @@ async function charge(deps: OrderDeps, order: OrderRow, buyer: BuyerInput | unde
         currency: order.currency,
         description: `${order.quantity} ticket${order.quantity === 1 ? '' : 's'}${order.eventTitle ? ` for ${order.eventTitle}` : ''}`,
         ...(buyer.ipAddress && { ipAddress: buyer.ipAddress }),
+        // The payment service's per-card cap counts tickets per event.
+        eventId: order.eventId,
+        quantity: order.quantity,
         payment: buyer.payment,
       },
       buyer.requestId,

@@ -40,6 +40,8 @@ export const orders = ordersSchema.table('orders', {
   eventTitle: text('event_title'),
   eventStartsAt: instant('event_starts_at'),
   ipAddress: text('ip_address'),
+  /** The buyer's IPv4 /24 or IPv6 /48, counted by the per-range cap. */
+  ipRange: text('ip_range'),
   leaseUntil: instant('lease_until'),
   nextAttemptAt: instant('next_attempt_at').notNull(),
   sagaAttempts: integer('saga_attempts').notNull(),
@@ -90,6 +92,28 @@ export const cancelledEvents = ordersSchema.table('cancelled_events', {
   reason: text('reason').notNull(),
   cancelledAt: instant('cancelled_at').notNull(),
   receivedAt: instant('received_at').notNull(),
+});
+
+export const ipRangeRefusals = ordersSchema.table(
+  'ip_range_refusals',
+  {
+    eventId: uuid('event_id').notNull(),
+    ipRange: text('ip_range').notNull(),
+    refusals: integer('refusals').notNull(),
+    firstRefusedAt: instant('first_refused_at').notNull(),
+    lastRefusedAt: instant('last_refused_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.eventId, table.ipRange] })],
+);
+
+export const ipRangeAllowances = ordersSchema.table('ip_range_allowances', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  ipRange: text('ip_range').notNull(),
+  extraTickets: integer('extra_tickets').notNull(),
+  reason: text('reason').notNull(),
+  grantedBy: uuid('granted_by').notNull(),
+  grantedAt: instant('granted_at').notNull(),
 });
 
 export type OrderRow = typeof orders.$inferSelect;

@@ -37,6 +37,9 @@ export const TEST_ENV: Record<string, string> = {
   PAYMENT_FRAUD_MAX_PER_CARD: '0',
   PAYMENT_FRAUD_MAX_PER_IP: '0',
   PAYMENT_FRAUD_MAX_CARDS_PER_USER: '0',
+  // Every story buys with the same card from 127.0.0.1; purchase-caps.test.ts turns the caps on.
+  PAYMENT_MAX_TICKETS_PER_CARD: '0',
+  ORDER_MAX_TICKETS_PER_IP_RANGE: '0',
   ORDER_RECOVERY_INTERVAL_MS: '200',
   TICKET_SWEEP_INTERVAL_MS: '500',
 };

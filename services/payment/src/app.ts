@@ -4,6 +4,7 @@ import { createServiceApp, type RunningService, type ServiceContext } from '@tic
 import { Counter } from 'prom-client';
 import { paymentServiceConfig } from './config.js';
 import type { PaymentGateway } from './gateway.js';
+import { registerPaymentConfigRoute } from './payment-config-route.js';
 import type { PaymentDeps } from './payments.js';
 import { Reconciler } from './reconciliation.js';
 import { registerRoutes } from './routes.js';
@@ -39,6 +40,7 @@ export async function buildPaymentService(context: ServiceContext): Promise<Runn
       outcomes.inc({ status: String(reply.statusCode) });
   });
   registerRoutes(app, deps);
+  registerPaymentConfigRoute(app, settings);
 
   const reconciler = new Reconciler(deps);
   return {

@@ -119,3 +119,9 @@ export class InvalidWebhookSignatureError extends ValidationError {
     super('Stripe-Signature', 'The Stripe-Signature header does not verify', 'invalid_webhook_signature');
   }
 }
+
+export class RefusedCardNotFoundError extends NotFoundError {
+  constructor() {
+    super('A card refused by the per-card cap for this event with that key', 'purchase_block_not_found');
+  }
+}

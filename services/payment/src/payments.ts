@@ -14,6 +14,7 @@ import {
   type Logger,
   newId,
 } from '@ticketing/platform';
+import { checkCardCap } from './card-caps.js';
 import { type CardSummary, cardDigits, cardExpired, summarizeCard } from './cards.js';
 import type { PaymentServiceConfig } from './config.js';
 import {
@@ -197,6 +198,16 @@ async function createPayment(
     failure = { code: 'expired_card', reason: 'The card has expired' };
   }
   const payment = await deps.db.transaction(async (tx) => {
+    // Under a lock per card and event, so two concurrent orders cannot both slip past the cap.
+    const cardCap =
+      !failure && method.summary
+        ? await checkCardCap(tx, deps, {
+            eventId: input.eventId,
+            quantity: input.quantity,
+            fingerprint: method.summary.fingerprint,
+          })
+        : undefined;
+    if (cardCap) failure = cardCap;
     const inserted = await repository.insertPaymentUnlessExists(tx, {
       id: newId(),
       orderId: input.orderId,
@@ -221,6 +232,8 @@ async function createPayment(
       fraudScore: fraud.score,
       fraudReasons: fraud.reasons,
       ipAddress: input.ipAddress ?? null,
+      eventId: input.eventId ?? null,
+      ticketQuantity: input.quantity ?? null,
       description: input.description ?? null,
       idempotencyKey: idempotencyKey ?? null,
       requestHash: hash,
@@ -230,6 +243,8 @@ async function createPayment(
       updatedAt: now,
     });
     if (inserted && failure) await appendToOutbox(tx, PAYMENT_SCHEMA, [paymentFailed(inserted)]);
+    if (inserted && cardCap && method.summary && input.eventId)
+      await repository.recordCardLimitRefusal(tx, input.eventId, method.summary, now);
     return inserted;
   });
   if (!payment) return undefined;

@@ -3,6 +3,8 @@ import type { Executor } from '@ticketing/platform';
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { DECLINE_CODES, type RecentActivity } from './fraud.js';
 import {
+  cardLimitAllowances,
+  cardLimitRefusals,
   type PaymentRow,
   payments,
   type RefundRow,
@@ -419,4 +421,123 @@ export async function dailyCompleted(db: Executor, from: Date, to: Date) {
     count: Number(row.count),
     amount: Number(row.amount),
   }));
+}
+
+/** Serialises the per-card cap of one card and one event (held until the transaction ends). */
+export async function lockCardForEvent(tx: Executor, eventId: string, fingerprint: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`payments:card:${eventId}:${fingerprint}`}))`);
+}
+
+/** Tickets this card pays for (or is paying for) in this event; refunded and failed payments do not count. */
+export async function countTicketsPaidWithCard(
+  tx: Executor,
+  eventId: string,
+  fingerprint: string,
+): Promise<number> {
+  const [row] = await tx
+    .select({ tickets: sql<string>`coalesce(sum(${payments.ticketQuantity}), 0)` })
+    .from(payments)
+    .where(
+      and(
+        eq(payments.eventId, eventId),
+        eq(payments.cardFingerprint, fingerprint),
+        inArray(payments.status, ['PENDING', 'COMPLETED']),
+      ),
+    );
+  return Number(row?.tickets ?? 0);
+}
+
+/** Tickets admins allowed this card beyond the cap for this event. */
+export async function sumCardAllowances(db: Executor, eventId: string, fingerprint: string): Promise<number> {
+  const [row] = await db
+    .select({ extra: sql<string>`coalesce(sum(${cardLimitAllowances.extraTickets}), 0)` })
+    .from(cardLimitAllowances)
+    .where(
+      and(eq(cardLimitAllowances.eventId, eventId), eq(cardLimitAllowances.cardFingerprint, fingerprint)),
+    );
+  return Number(row?.extra ?? 0);
+}
+
+export async function recordCardLimitRefusal(
+  tx: Executor,
+  eventId: string,
+  card: { fingerprint: string; brand: string; last4: string },
+  now: Date,
+): Promise<void> {
+  await tx
+    .insert(cardLimitRefusals)
+    .values({
+      eventId,
+      cardFingerprint: card.fingerprint,
+      cardBrand: card.brand,
+      cardLast4: card.last4,
+      refusals: 1,
+      firstRefusedAt: now,
+      lastRefusedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [cardLimitRefusals.eventId, cardLimitRefusals.cardFingerprint],
+      set: { refusals: sql`${cardLimitRefusals.refusals} + 1`, lastRefusedAt: now },
+    });
+}
+
+export interface CardRefusalRow {
+  eventId: string;
+  cardFingerprint: string;
+  cardBrand: string;
+  cardLast4: string | null;
+  refusals: number;
+  firstRefusedAt: Date;
+  lastRefusedAt: Date;
+  ticketsBought: number;
+  extraAllowed: number;
+}
+
+/** Refused cards, most recently refused first, with what they bought and were allowed since. */
+export async function listCardLimitRefusals(
+  db: Executor,
+  filter: { eventId?: string | undefined; fingerprintPrefix?: string | undefined; limit: number },
+): Promise<CardRefusalRow[]> {
+  const result = await db.execute<{
+    event_id: string;
+    card_fingerprint: string;
+    card_brand: string;
+    card_last4: string | null;
+    refusals: number;
+    first_refused_at: Date;
+    last_refused_at: Date;
+    tickets_bought: string;
+    extra_allowed: string;
+  }>(sql`
+    SELECT r.*,
+      (SELECT coalesce(sum(p.ticket_quantity), 0) FROM payments.payments p
+        WHERE p.event_id = r.event_id AND p.card_fingerprint = r.card_fingerprint
+          AND p.status IN ('PENDING', 'COMPLETED')) AS tickets_bought,
+      (SELECT coalesce(sum(a.extra_tickets), 0) FROM payments.card_limit_allowances a
+        WHERE a.event_id = r.event_id AND a.card_fingerprint = r.card_fingerprint) AS extra_allowed
+    FROM payments.card_limit_refusals r
+    WHERE (${filter.eventId ?? null}::uuid IS NULL OR r.event_id = ${filter.eventId ?? null}::uuid)
+      AND (${filter.fingerprintPrefix ?? null}::text IS NULL
+           OR left(r.card_fingerprint, 16) = ${filter.fingerprintPrefix ?? null}::text)
+    ORDER BY r.last_refused_at DESC
+    LIMIT ${filter.limit}`);
+  return result.rows.map((row) => ({
+    eventId: row.event_id,
+    cardFingerprint: row.card_fingerprint,
+    cardBrand: row.card_brand,
+    cardLast4: row.card_last4,
+    refusals: Number(row.refusals),
+    firstRefusedAt: new Date(row.first_refused_at),
+    lastRefusedAt: new Date(row.last_refused_at),
+    ticketsBought: Number(row.tickets_bought),
+    extraAllowed: Number(row.extra_allowed),
+  }));
+}
+
+export async function insertCardLimitAllowance(
+  db: Executor,
+  allowance: typeof cardLimitAllowances.$inferInsert,
+): Promise<typeof cardLimitAllowances.$inferSelect> {
+  const [row] = await db.insert(cardLimitAllowances).values(allowance).returning();
+  return row!;
 }

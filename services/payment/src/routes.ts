@@ -1,9 +1,16 @@
 // HTTP adapters of the payment service: parse, call a domain function, shape the answer.
 // Internal routes serve the order service; admin routes serve the back office; the Stripe
 // webhook arrives (through the gateway) with its raw body, which its signature covers.
-import { Problem } from '@ticketing/contracts';
-import type { HttpApp } from '@ticketing/platform';
+import {
+  LiftPurchaseBlockBody,
+  Problem,
+  PurchaseAllowanceView,
+  PurchaseBlockList,
+  PurchaseBlockQuery,
+} from '@ticketing/contracts';
+import { type HttpApp, requireIdentity } from '@ticketing/platform';
 import { paymentAnalytics } from './analytics.js';
+import { liftCardBlock, listCardBlocks } from './card-caps.js';
 import { IdempotencyKeyRequiredError } from './errors.js';
 import * as payments from './payments.js';
 import { refundPayment } from './refunds.js';
@@ -130,6 +137,37 @@ export function registerRoutes(app: HttpApp, deps: payments.PaymentDeps): void {
       },
     },
     async (request) => paymentAnalytics(deps, request.query),
+  );
+
+  app.get(
+    '/api/v1/payments/purchase-blocks',
+    {
+      config: { access: ADMINS },
+      schema: {
+        tags: ['payments'],
+        summary: 'Cards refused by the per-card purchase cap, most recent first (admin)',
+        security: bearer,
+        querystring: PurchaseBlockQuery,
+        response: { 200: PurchaseBlockList, ...problems },
+      },
+    },
+    async (request) => listCardBlocks(deps, request.query),
+  );
+
+  app.post(
+    '/api/v1/payments/purchase-blocks/lift',
+    {
+      config: { access: ADMINS },
+      schema: {
+        tags: ['payments'],
+        summary: "Raise a refused card's cap for one event (admin; recorded with who and why)",
+        security: bearer,
+        body: LiftPurchaseBlockBody,
+        response: { 201: PurchaseAllowanceView, ...problems },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await liftCardBlock(deps, requireIdentity(request), request.body)),
   );
 
   app.get(

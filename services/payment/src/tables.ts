@@ -30,6 +30,9 @@ export const payments = paymentsSchema.table('payments', {
   fraudScore: integer('fraud_score').notNull(),
   fraudReasons: jsonb('fraud_reasons').$type<{ rule: string; detail: string }[]>().notNull(),
   ipAddress: text('ip_address'),
+  /** The order's event and ticket count, counted by the per-card cap (null on older payments). */
+  eventId: uuid('event_id'),
+  ticketQuantity: integer('ticket_quantity'),
   description: text('description'),
   idempotencyKey: text('idempotency_key'),
   requestHash: text('request_hash').notNull(),
@@ -70,6 +73,26 @@ export const sandboxLedger = paymentsSchema.table('sandbox_ledger', {
   currency: text('currency').notNull(),
   response: jsonb('response').$type<Record<string, unknown>>().notNull(),
   createdAt: instant('created_at').notNull(),
+});
+
+export const cardLimitRefusals = paymentsSchema.table('card_limit_refusals', {
+  eventId: uuid('event_id').notNull(),
+  cardFingerprint: text('card_fingerprint').notNull(),
+  cardBrand: text('card_brand').notNull(),
+  cardLast4: text('card_last4'),
+  refusals: integer('refusals').notNull(),
+  firstRefusedAt: instant('first_refused_at').notNull(),
+  lastRefusedAt: instant('last_refused_at').notNull(),
+});
+
+export const cardLimitAllowances = paymentsSchema.table('card_limit_allowances', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  cardFingerprint: text('card_fingerprint').notNull(),
+  extraTickets: integer('extra_tickets').notNull(),
+  reason: text('reason').notNull(),
+  grantedBy: uuid('granted_by').notNull(),
+  grantedAt: instant('granted_at').notNull(),
 });
 
 export type PaymentRow = typeof payments.$inferSelect;

@@ -30,6 +30,8 @@ export interface QueueSettings {
   admissionSeconds: number;
   /** Live holds of one event that switch its waiting room on (TICKET_QUEUE_AUTO_ENABLE_HOLDS, 0 = never, the default). */
   autoEnableHolds: number;
+  /** An automatically switched-on room switches off when nobody waits and live holds fall under this (TICKET_QUEUE_AUTO_DISABLE_HOLDS, default half the switch-on threshold). */
+  autoDisableHolds: number;
   /** The admission rate of a room switched on automatically (TICKET_QUEUE_AUTO_ADMIT_PER_MINUTE, default 300). */
   autoAdmitPerMinute: number;
   /** Proof-of-work difficulty in leading zero bits when nobody is joining (TICKET_QUEUE_POW_MIN_BITS, default 12; 0 = no challenge). */
@@ -66,11 +68,20 @@ function readQueueSettings(env: Env, holdTtlSeconds: number): QueueSettings {
       String(admissionSeconds),
     );
   const powMinBits = readInteger(env, 'TICKET_QUEUE_POW_MIN_BITS', 12, 0, 24);
+  const autoEnableHolds = readInteger(env, 'TICKET_QUEUE_AUTO_ENABLE_HOLDS', 0, 0, 10_000_000);
   return {
     admitIntervalMs: readInteger(env, 'TICKET_QUEUE_ADMIT_INTERVAL_MS', 1_000, 10, 60_000),
     idleSeconds,
     admissionSeconds,
-    autoEnableHolds: readInteger(env, 'TICKET_QUEUE_AUTO_ENABLE_HOLDS', 0, 0, 10_000_000),
+    autoEnableHolds,
+    // Below the switch-on threshold, so a room does not flap on and off around it.
+    autoDisableHolds: readInteger(
+      env,
+      'TICKET_QUEUE_AUTO_DISABLE_HOLDS',
+      Math.floor(autoEnableHolds / 2),
+      0,
+      Math.max(0, autoEnableHolds - 1),
+    ),
     autoAdmitPerMinute: readInteger(env, 'TICKET_QUEUE_AUTO_ADMIT_PER_MINUTE', 300, 1, 100_000),
     powMinBits,
     powMaxBits: readInteger(env, 'TICKET_QUEUE_POW_MAX_BITS', Math.max(20, powMinBits), powMinBits, 26),

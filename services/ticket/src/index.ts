@@ -12,3 +12,5 @@ export const ticketService: ServiceModule = {
   migrationsDir: fileURLToPath(new URL('../migrations/', import.meta.url)),
   build: buildTicketService,
 };
+/** The proof-of-work check, for clients that solve challenges outside a browser (the benchmark). */
+export { isSolution } from './proof-of-work.js';

@@ -1121,6 +1121,8 @@ export async function findBusyEventsWithoutRoom(
       JOIN tickets.inventories i ON i.event_id = h.event_id AND i.status = 'ON_SALE'
       LEFT JOIN tickets.waiting_rooms r ON r.event_id = h.event_id
       WHERE h.status = 'ACTIVE' AND (r.enabled IS NULL OR NOT r.enabled)
+        -- An admin's switch-off stands: the threshold does not overrule it.
+        AND r.source IS DISTINCT FROM 'admin'
       GROUP BY h.event_id
       HAVING count(*) >= ${threshold}::int`),
   );
@@ -1144,4 +1146,42 @@ export async function withRetryOnDeadlock<T>(run: () => Promise<T>, attempts = 3
       await new Promise((done) => setTimeout(done, 10 * attempt + Math.random() * 20));
     }
   }
+}
+
+/** Admits every place still waiting (numbered or not), as when a room is switched off. */
+export async function admitEveryoneWaiting(
+  tx: Executor,
+  eventId: string,
+  now: Date,
+  admissionEndsAt: Date,
+): Promise<number> {
+  const result = await tx.execute(sql`
+    UPDATE tickets.queue_places
+    SET status = 'ADMITTED', admitted_at = ${now}, admission_ends_at = ${admissionEndsAt}
+    WHERE event_id = ${eventId} AND status = 'WAITING'`);
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Rooms the hold threshold switched on whose rush is over: nobody waiting, fewer live holds
+ * than `belowHolds`, and on for at least since `switchedOnBefore`.
+ */
+export async function findCalmAutoRooms(
+  db: Executor,
+  belowHolds: number,
+  switchedOnBefore: Date,
+): Promise<{ eventId: string; activeHolds: number }[]> {
+  return rowsOf(
+    db.execute(sql`
+      SELECT r.event_id AS "eventId",
+        (SELECT count(*)::int FROM tickets.holds h WHERE h.event_id = r.event_id AND h.status = 'ACTIVE') AS "activeHolds"
+      FROM tickets.waiting_rooms r
+      WHERE r.enabled AND r.source = 'auto'
+        AND (SELECT max(c.changed_at) FROM tickets.waiting_room_changes c
+             WHERE c.event_id = r.event_id) <= ${switchedOnBefore}
+        AND NOT EXISTS (SELECT 1 FROM tickets.queue_places q
+                        WHERE q.event_id = r.event_id AND q.status = 'WAITING')
+        AND (SELECT count(*) FROM tickets.holds h
+             WHERE h.event_id = r.event_id AND h.status = 'ACTIVE') < ${belowHolds}::int`),
+  );
 }

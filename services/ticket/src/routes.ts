@@ -38,9 +38,11 @@ import {
   SellHoldBody,
   SoldHold,
   SoldTicket,
+  SwitchWaitingRoomBody,
   TicketList,
   VerifiedAdmission,
   VerifyAdmissionBody,
+  WaitingRoomSwitched,
   WaitingRoomView,
 } from './schema.js';
 import * as waitingRoom from './waiting-room.js';
@@ -235,6 +237,27 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       },
     },
     async (request) => waitingRoom.getWaitingRoom(deps, request.params.id),
+  );
+
+  app.put(
+    '/api/v1/events/:id/waiting-room',
+    {
+      config: { access: { roles: ['ADMIN'] } },
+      schema: {
+        tags: ['queue'],
+        summary:
+          "Switch an event's waiting room off or on during the sale (admin): off admits everyone waiting at once",
+        security: bearer,
+        params: IdParams,
+        body: SwitchWaitingRoomBody,
+        response: { 200: WaitingRoomSwitched, ...problems },
+      },
+    },
+    async (request) =>
+      waitingRoom.switchWaitingRoom(deps, request.params.id, request.body, {
+        source: 'admin',
+        userId: requireIdentity(request).userId,
+      }),
   );
 
   app.get(

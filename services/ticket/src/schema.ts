@@ -22,8 +22,10 @@ export {
   SellHoldBody,
   SoldHold,
   SoldTicket,
+  SwitchWaitingRoomBody,
   VerifiedAdmission,
   VerifyAdmissionBody,
+  WaitingRoomSwitched,
   WaitingRoomView,
 } from '@ticketing/contracts';
 

@@ -116,7 +116,8 @@ export const signingKeys = ticketsSchema.table('signing_keys', {
   retiredAt: instant('retired_at'),
 });
 
-export type WaitingRoomSource = 'event' | 'auto';
+/** Who set the room last: the organizer (event service), the hold threshold, or an admin mid-sale. */
+export type WaitingRoomSource = 'event' | 'auto' | 'admin';
 
 export const waitingRooms = ticketsSchema.table('waiting_rooms', {
   eventId: uuid('event_id').primaryKey(),
@@ -159,6 +160,8 @@ export const waitingRoomChanges = ticketsSchema.table('waiting_room_changes', {
   source: text('source').$type<WaitingRoomSource>().notNull(),
   reason: text('reason').notNull(),
   changedAt: instant('changed_at').notNull(),
+  /** The admin who switched it (null for the organizer's settings and automatic switches). */
+  changedBy: uuid('changed_by'),
 });
 
 export type InventoryRow = typeof inventories.$inferSelect;

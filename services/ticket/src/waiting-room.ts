@@ -492,6 +492,120 @@ export async function autoEnableWaitingRooms(deps: WaitingRoomDeps): Promise<str
   return busy.map((event) => event.eventId);
 }
 
+// ---------------------------------------------------------------- switching a running room
+
+/**
+ * Switches an event's room off or on during a sale (an admin, or the end of an automatic
+ * rush). Off: everyone still waiting is admitted at once, so their pages move on to the seat
+ * map, and holds stop asking for a Queue-Token (holds made with one stay bought with it).
+ * On: new arrivals queue in arrival order at `admitPerMinute`. Recorded with who and why.
+ */
+export async function switchWaitingRoom(
+  deps: WaitingRoomDeps,
+  eventId: string,
+  change: { enabled: boolean; admitPerMinute?: number | undefined; reason: string },
+  by: { source: 'admin' | 'auto'; userId?: string | undefined },
+): Promise<{ room: WaitingRoomView; admittedAtOnce: number }> {
+  const outcome = await deps.db.transaction(async (tx) => {
+    if (!(await repository.findInventory(tx, eventId))) throw new EventNotOnSaleError();
+    const before = await repository.lockWaitingRoom(tx, eventId);
+    const now = deps.clock.now();
+    if (!change.enabled && !before?.enabled) {
+      // Nothing to switch off: answered as it is, nothing recorded.
+      return { room: before, admittedAtOnce: 0, changed: false };
+    }
+    const admitPerMinute = change.admitPerMinute ?? before?.admitPerMinute ?? deps.queue.autoAdmitPerMinute;
+    const { after } = await repository.upsertWaitingRoom(
+      tx,
+      {
+        eventId,
+        enabled: change.enabled,
+        admitPerMinute,
+        source: by.source,
+        onSaleAt: before?.onSaleAt ?? null,
+      },
+      now,
+    );
+    let admittedAtOnce = 0;
+    if (!change.enabled) {
+      admittedAtOnce = await repository.admitEveryoneWaiting(
+        tx,
+        eventId,
+        now,
+        new Date(now.getTime() + deps.queue.admissionSeconds * 1000),
+      );
+      await repository.updateAdmissionState(
+        tx,
+        eventId,
+        {
+          allowance: 0,
+          allowanceAt: now,
+          admittedThrough: Math.max(after.admittedThrough, after.lastPosition),
+        },
+        now,
+      );
+    }
+    const changed =
+      !before || before.enabled !== after.enabled || before.admitPerMinute !== after.admitPerMinute;
+    if (changed)
+      await repository.insertWaitingRoomChange(tx, {
+        id: newId(),
+        eventId,
+        enabled: change.enabled,
+        admitPerMinute,
+        source: by.source,
+        reason: change.reason,
+        changedAt: now,
+        changedBy: by.userId ?? null,
+      });
+    return { room: (await repository.findWaitingRoom(tx, eventId))!, admittedAtOnce, changed };
+  });
+  deps.openRooms?.delete(eventId);
+  if (outcome.changed) {
+    deps.queueUpdates?.lineMoved(eventId);
+    deps.logger.warn(
+      {
+        eventId,
+        enabled: change.enabled,
+        admittedAtOnce: outcome.admittedAtOnce,
+        ...by,
+        reason: change.reason,
+      },
+      change.enabled
+        ? 'waiting room switched on during the sale'
+        : 'waiting room switched off during the sale',
+    );
+  }
+  const room: WaitingRoomView = outcome.room
+    ? toWaitingRoomView(outcome.room)
+    : { eventId, enabled: false, admitPerMinute: 0, source: 'event', onSaleAt: null, drawnAt: null };
+  return { room, admittedAtOnce: outcome.admittedAtOnce };
+}
+
+/**
+ * Switches off the rooms the hold threshold switched on once their rush is over: nobody in
+ * line, live holds under TICKET_QUEUE_AUTO_DISABLE_HOLDS, and on for at least the idle time
+ * (so a room does not flap off in the lull right after switching on).
+ */
+export async function autoDisableWaitingRooms(deps: WaitingRoomDeps): Promise<string[]> {
+  if (deps.queue.autoEnableHolds <= 0) return [];
+  const below = deps.queue.autoDisableHolds;
+  const onSince = new Date(deps.clock.now().getTime() - deps.queue.idleSeconds * 1000);
+  const calm = await repository.findCalmAutoRooms(deps.db.orm, below, onSince);
+  for (const { eventId, activeHolds } of calm) {
+    await switchWaitingRoom(
+      deps,
+      eventId,
+      {
+        enabled: false,
+        reason: `the rush is over: nobody waiting and ${activeHolds} live holds (under ${below})`,
+      },
+      { source: 'auto' },
+    );
+  }
+  return calm.map((room) => room.eventId);
+}
+
 // ---------------------------------------------------------------- the Queue-Token
 
 /**
@@ -574,6 +688,7 @@ export function waitingRoomWorker(
   let cleanedAt = 0;
   return new PeriodicTask('waiting-room admission', intervalMs, logger, async () => {
     await autoEnableWaitingRooms(deps);
+    await autoDisableWaitingRooms(deps);
     for (const step of await admitFromAllQueues(deps)) onStep(step);
     const now = deps.clock.now();
     if (Math.abs(now.getTime() - cleanedAt) >= CHALLENGE_CLEANUP_MS) {

@@ -1,10 +1,15 @@
 // buildApp for the user service: wires its dependencies into a Fastify app. Nothing listens here.
-import { createServiceApp, type RunningService, type ServiceContext } from '@ticketing/platform';
+import {
+  createServiceApp,
+  PeriodicTask,
+  type RunningService,
+  type ServiceContext,
+} from '@ticketing/platform';
 import { Counter } from 'prom-client';
 import { ensureFirstAdmin } from './accounts.js';
 import { userServiceConfig } from './config.js';
 import { registerRoutes } from './routes.js';
-import type { SessionDeps } from './sessions.js';
+import { mirrorRevocations, type SessionDeps } from './sessions.js';
 import { AccessTokenSigner } from './signing-keys.js';
 
 export interface UserServiceDeps extends SessionDeps {
@@ -15,7 +20,7 @@ export async function buildUserService(context: ServiceContext): Promise<Running
   const app = await createServiceApp(context, 'user', {
     description: 'Accounts, login, tokens, roles and profiles',
   });
-  const settings = userServiceConfig(context.config);
+  const settings = userServiceConfig(context.config, context.env ?? process.env);
   const signer = new AccessTokenSigner(context.db, context.clock, settings.accessTokenTtlSeconds);
   await signer.load();
   const deps: UserServiceDeps = {
@@ -55,5 +60,20 @@ export async function buildUserService(context: ServiceContext): Promise<Running
   } else if (admin) {
     context.logger.info({ username: admin.username }, 'first admin account created from ADMIN_* settings');
   }
-  return { app };
+  // Rebuilds the gateway's revocation list in the cache store after a Redis restart emptied it.
+  const mirror = new PeriodicTask(
+    'revocation mirror',
+    settings.revocationMirrorIntervalMs,
+    context.logger,
+    () => mirrorRevocations(deps),
+  );
+  return {
+    app,
+    async startWorkers() {
+      mirror.start();
+    },
+    async stopWorkers() {
+      await mirror.stop();
+    },
+  };
 }

@@ -1,7 +1,14 @@
 // The user service's SQL, and only SQL. Every function takes a database or a transaction first.
 import type { Executor } from '@ticketing/platform';
-import { and, desc, eq, ilike, isNull, lt, or, sql } from 'drizzle-orm';
-import { type RefreshTokenRow, refreshTokens, signingKeys, type UserRow, users } from './tables.js';
+import { and, desc, eq, gt, ilike, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import {
+  type RefreshTokenRow,
+  refreshTokens,
+  revokedAccessTokens,
+  signingKeys,
+  type UserRow,
+  users,
+} from './tables.js';
 
 export type NewUser = Omit<UserRow, 'status' | 'passwordChangedAt' | 'updatedAt'>;
 
@@ -129,6 +136,35 @@ export async function revokeRefreshTokenFamily(tx: Executor, familyId: string, n
     .update(refreshTokens)
     .set({ revokedAt: now })
     .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function insertRevokedAccessToken(
+  tx: Executor,
+  revocation: { tokenId: string; userId: string; expiresAt: Date },
+): Promise<void> {
+  await tx.insert(revokedAccessTokens).values(revocation).onConflictDoNothing();
+}
+
+export async function isAccessTokenRevoked(db: Executor, tokenId: string, now: Date): Promise<boolean> {
+  const [row] = await db
+    .select({ tokenId: revokedAccessTokens.tokenId })
+    .from(revokedAccessTokens)
+    .where(and(eq(revokedAccessTokens.tokenId, tokenId), gt(revokedAccessTokens.expiresAt, now)));
+  return row !== undefined;
+}
+
+export async function unexpiredRevocations(
+  db: Executor,
+  now: Date,
+): Promise<{ tokenId: string; expiresAt: Date }[]> {
+  return db
+    .select({ tokenId: revokedAccessTokens.tokenId, expiresAt: revokedAccessTokens.expiresAt })
+    .from(revokedAccessTokens)
+    .where(gt(revokedAccessTokens.expiresAt, now));
+}
+
+export async function deleteExpiredRevocations(db: Executor, now: Date): Promise<void> {
+  await db.delete(revokedAccessTokens).where(lte(revokedAccessTokens.expiresAt, now));
 }
 
 export async function revokeAllRefreshTokensOfUser(tx: Executor, userId: string, now: Date): Promise<void> {

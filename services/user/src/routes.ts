@@ -1,5 +1,5 @@
 // HTTP adapters of the user service: parse, call a domain function, shape the answer.
-import { Problem } from '@ticketing/contracts';
+import { AccessTokenRevocation, Problem } from '@ticketing/contracts';
 import { type HttpApp, requireIdentity } from '@ticketing/platform';
 import { Type } from 'typebox';
 import * as accounts from './accounts.js';
@@ -95,9 +95,29 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
       },
     },
     async (request, reply) => {
-      await sessions.logout(deps, request.body.refreshToken, request.identity, deps.accessTokenTtlSeconds);
+      await sessions.logout(
+        deps,
+        request.body.refreshToken,
+        request.identity,
+        deps.accessTokenTtlSeconds,
+        request.log,
+      );
       return reply.status(204).send(null);
     },
+  );
+
+  app.get(
+    '/api/v1/internal/access-tokens/:tokenId/revocation',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: 'Whether an access token was logged out (the gateway asks when its cache is down)',
+        params: Type.Object({ tokenId: Type.String({ format: 'uuid' }) }),
+        response: { 200: AccessTokenRevocation, ...problems },
+      },
+    },
+    async (request) => ({ revoked: await sessions.isAccessTokenRevoked(deps, request.params.tokenId) }),
   );
 
   app.get(

@@ -6,6 +6,7 @@ import {
   type Clock,
   type Database,
   type Executor,
+  type Logger,
   newId,
   type Role,
   ValidationError,
@@ -110,20 +111,50 @@ export async function refresh(
 }
 
 /**
- * Ends the login the refresh token belongs to. When the caller also presented its
- * access token, that token is revoked in the shared cache until it would have expired.
+ * Ends the login the refresh token belongs to. When the caller also presented its access
+ * token, that token is revoked until it would have expired: recorded here, and copied into the
+ * shared cache the gateway reads (when the cache cannot be written now, the revocation mirror
+ * copies it within its interval, and the gateway asks this service meanwhile).
  */
 export async function logout(
   deps: SessionDeps,
   refreshToken: string,
-  accessToken: { tokenId?: string } | undefined,
+  accessToken: { tokenId?: string; userId: string } | undefined,
   accessTokenTtlSeconds: number,
+  logger?: Pick<Logger, 'warn'>,
 ): Promise<void> {
+  const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     const stored = await repository.lockRefreshTokenByHash(tx, hashToken(refreshToken));
-    if (stored) await repository.revokeRefreshTokenFamily(tx, stored.familyId, deps.clock.now());
+    if (stored) await repository.revokeRefreshTokenFamily(tx, stored.familyId, now);
+    if (accessToken?.tokenId)
+      await repository.insertRevokedAccessToken(tx, {
+        tokenId: accessToken.tokenId,
+        userId: accessToken.userId,
+        expiresAt: new Date(now.getTime() + accessTokenTtlSeconds * 1000),
+      });
   });
   if (accessToken?.tokenId) {
-    await deps.cache.set(revokedAccessTokenKey(accessToken.tokenId), '1', accessTokenTtlSeconds * 1000);
+    await deps.cache
+      .set(revokedAccessTokenKey(accessToken.tokenId), '1', accessTokenTtlSeconds * 1000)
+      .catch((error) => logger?.warn({ err: error }, 'revocation not copied to the cache; the mirror will'));
   }
+}
+
+/** Whether an access token was logged out (and has not expired since). */
+export function isAccessTokenRevoked(deps: SessionDeps, tokenId: string): Promise<boolean> {
+  return repository.isAccessTokenRevoked(deps.db.orm, tokenId, deps.clock.now());
+}
+
+/**
+ * Copies every unexpired revocation into the cache store, and forgets expired ones. Run on an
+ * interval, it rebuilds the gateway's list after a Redis restart emptied it.
+ */
+export async function mirrorRevocations(deps: SessionDeps): Promise<void> {
+  const now = deps.clock.now();
+  for (const revocation of await repository.unexpiredRevocations(deps.db.orm, now)) {
+    const remainingMs = revocation.expiresAt.getTime() - now.getTime();
+    if (remainingMs > 0) await deps.cache.set(revokedAccessTokenKey(revocation.tokenId), '1', remainingMs);
+  }
+  await repository.deleteExpiredRevocations(deps.db.orm, now);
 }

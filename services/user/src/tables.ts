@@ -34,6 +34,13 @@ export const refreshTokens = usersSchema.table('refresh_tokens', {
   ipAddress: text('ip_address'),
 });
 
+/** Logged-out access tokens until they would have expired (the cache store holds a copy). */
+export const revokedAccessTokens = usersSchema.table('revoked_access_tokens', {
+  tokenId: uuid('token_id').primaryKey(),
+  userId: uuid('user_id').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
 export const signingKeys = usersSchema.table('signing_keys', {
   kid: text('kid').primaryKey(),
   algorithm: text('algorithm').notNull(),

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { paceWhileBackedUp } from '../crowd.js';
 import { RunRecorder, summarizeLatencies } from '../metrics.js';
 import { ProcessSampler, processTree } from '../process-usage.js';
 import { placeOf, summarizeProfile } from '../profile.js';
@@ -237,6 +238,50 @@ describe('the report', () => {
     expect(summaryLines(report, '/tmp/x').join('\n')).toContain('onsale purchases/s / pgbench: 1.0 %');
   });
 
+  it('puts the crowd without and with the waiting room side by side', () => {
+    const [onsale] = report.scenarios;
+    const crowd = (name: 'crowd-plain' | 'crowd-room', holdMs: number[]) => ({
+      ...onsale!,
+      name,
+      latency: { hold: summarizeLatencies(holdMs) },
+    });
+    const withRoom: BenchReport = {
+      ...report,
+      scenarios: [
+        crowd('crowd-plain', [100, 400, 900]),
+        {
+          ...crowd('crowd-room', [50, 60, 90]),
+          waitingRoom: {
+            configuredPerMinute: 600,
+            measuredPerMinute: 594,
+            joined: 150,
+            admitted: 150,
+            wait: summarizeLatencies([1, 5, 9]),
+            difficulty: { min: 12, max: 13 },
+            solveMs: summarizeLatencies([4, 8]),
+          },
+        },
+      ],
+      waitingRoom: {
+        buyers: 150,
+        tickets: 15,
+        onSaleAfterSeconds: 8,
+        holdP99PlainMs: 900,
+        holdP99RoomMs: 90,
+        holdP99RoomOverPlain: 0.1,
+        admissionMeasuredOverConfigured: 0.99,
+      },
+    };
+    const markdown = renderMarkdown(withRoom);
+    expect(markdown).toContain('## The waiting room: the same crowd without and with it');
+    expect(markdown).toContain('hold p99 with the room / without: **0.10**');
+    expect(markdown).toContain('**594.0/min measured** against 600/min configured (ratio **0.990**)');
+    expect(markdown).toContain('no polls (every place followed on its stream)');
+    expect(summaryLines(withRoom, '/tmp/x').join('\n')).toContain(
+      'hold p99 900.0 ms plain vs 90.0 ms with the room',
+    );
+  });
+
   it('writes JSON, Markdown and three charts per scenario', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bench-report-'));
     try {
@@ -253,6 +298,25 @@ describe('the report', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the waiting room's measured pace", () => {
+  it('is the admissions per minute over the steps that left somebody waiting', () => {
+    // 100 places joined at once, admitted ten a second from the first second on.
+    const places = Array.from({ length: 100 }, (_, index) => ({
+      joinedAt: 0,
+      admittedAt: (Math.floor(index / 10) + 1) * 1000,
+    }));
+    expect(paceWhileBackedUp(places)).toBeCloseTo(600, 6);
+  });
+
+  it('is not measurable when the crowd joins slower than the room admits', () => {
+    const places = Array.from({ length: 20 }, (_, index) => ({
+      joinedAt: index * 1000,
+      admittedAt: index * 1000 + 500,
+    }));
+    expect(paceWhileBackedUp(places)).toBeNaN();
   });
 });
 

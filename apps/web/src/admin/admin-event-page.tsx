@@ -16,8 +16,10 @@ import {
 } from 'recharts';
 import { api } from '../api/client';
 import type { SalesReport } from '../api/types';
+import { hasRole, useSession } from '../auth/session';
 import { Alert, PageTitle, problemText, QueryState, StatusBadge } from '../ui/components';
 import { formatEventTime, formatMoney } from '../ui/format';
+import { OnSaleProtection } from './on-sale-protection';
 
 function SalesDashboard({ report }: { report: SalesReport }) {
   const money = (value: number) => formatMoney(value, report.currency);
@@ -111,6 +113,7 @@ function SalesDashboard({ report }: { report: SalesReport }) {
 export function AdminEventPage() {
   const { id = '' } = useParams();
   const queryClient = useQueryClient();
+  const admin = hasRole(useSession(), 'ADMIN');
   const event = useQuery({ queryKey: ['event', id], queryFn: () => api.event(id) });
   const report = useQuery({
     queryKey: ['sales', id],
@@ -197,6 +200,7 @@ export function AdminEventPage() {
               {report.data && <SalesDashboard report={report.data} />}
             </QueryState>
           )}
+          {admin && data.lifecycle !== 'DRAFT' && <OnSaleProtection eventId={data.id} />}
         </section>
       )}
     </QueryState>

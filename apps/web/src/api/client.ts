@@ -16,7 +16,10 @@ import type {
   NotificationView,
   OrderView,
   Page,
+  PaymentsConfig,
   PreferenceItem,
+  PushSubscriptionInput,
+  PushSubscriptionView,
   QueueChallenge,
   QueuePlaceView,
   RenderedPreview,
@@ -69,6 +72,8 @@ export interface CardInput {
   cvc: string;
   holderName?: string;
 }
+
+export type PaymentInput = { card: CardInput } | { token: string };
 
 export interface GatewayUpstreams {
   services: {
@@ -228,10 +233,23 @@ export class ApiClient {
     return this.request('DELETE', `/api/v1/holds/${encodeURIComponent(id)}`);
   }
 
-  /** The idempotency key makes a retried purchase (a lost answer, a double tap) charge once. */
-  placeOrder(holdId: string, card: CardInput, idempotencyKey: string, eventId?: string): Promise<OrderView> {
+  /** How checkout takes a card: the sandbox's form, or Stripe Elements. */
+  paymentsConfig(): Promise<PaymentsConfig> {
+    return this.request('GET', '/api/v1/payments/config', { auth: false });
+  }
+
+  /**
+   * Pays with a typed card (the sandbox) or a Stripe PaymentMethod id made by Stripe.js. The
+   * idempotency key makes a retried purchase (a lost answer, a double tap) charge once.
+   */
+  placeOrder(
+    holdId: string,
+    payment: PaymentInput,
+    idempotencyKey: string,
+    eventId?: string,
+  ): Promise<OrderView> {
     return this.request('POST', '/api/v1/orders', {
-      body: { holdId, payment: { method: 'card', card } },
+      body: { holdId, payment: { method: 'card', ...payment } },
       headers: { 'idempotency-key': idempotencyKey, ...(eventId && this.queueTokenHeader(eventId)) },
     });
   }
@@ -315,6 +333,19 @@ export class ApiClient {
     preferences: Record<string, Partial<PreferenceItem['channels']>>,
   ): Promise<{ items: PreferenceItem[] }> {
     return this.request('PUT', '/api/v1/notifications/preferences', { body: { preferences } });
+  }
+
+  /** The VAPID key browsers subscribe with; null when the platform sends no Web Push. */
+  pushPublicKey(): Promise<{ publicKey: string | null }> {
+    return this.request('GET', '/api/v1/notifications/push/public-key');
+  }
+
+  subscribePush(subscription: PushSubscriptionInput): Promise<PushSubscriptionView> {
+    return this.request('POST', '/api/v1/notifications/push/subscriptions', { body: subscription });
+  }
+
+  unsubscribePush(id: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/notifications/push/subscriptions/${encodeURIComponent(id)}`);
   }
 
   // ------------------------------------------------------------ staff

@@ -229,3 +229,24 @@ export interface HealthView {
   status: string;
   [key: string]: unknown;
 }
+
+/** What PushSubscription.toJSON() gives, as the notification service stores it. */
+export interface PushSubscriptionInput {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+export interface PushSubscriptionView {
+  id: string;
+  endpoint: string;
+  createdAt: string;
+}
+
+/**
+ * How checkout takes a card (GET /api/v1/payments/config, services/payment/src/payment-config-route.ts):
+ * the sandbox's own form, or Stripe Elements with this publishable key.
+ */
+export interface PaymentsConfig {
+  provider: 'sandbox' | 'stripe';
+  publishableKey: string | null;
+}

@@ -1,15 +1,17 @@
-// Checkout: the held tickets with a countdown to the hold's expiry, and the card form
-// (the sandbox gateway; its test cards are listed under the form). A declined card releases
-// the hold on the server, so the page says so and sends the buyer back to the seat map.
+// Checkout: the held tickets with a countdown to the hold's expiry, and the card form — the
+// sandbox gateway's own (its test cards are listed under it), or Stripe Elements when the
+// platform charges through Stripe (GET /api/v1/payments/config says which). A declined card
+// releases the hold on the server, so the page says so and sends the buyer back to the seat map.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, type CardInput } from '../api/client';
+import { api, type PaymentInput } from '../api/client';
 import { ApiProblem, formErrors } from '../api/problem';
 import type { HoldView } from '../api/types';
 import { isQueueRefusal } from '../queue/admissions';
 import { Alert, Field, PageTitle, QueryState } from '../ui/components';
 import { formatCountdown, formatMoney } from '../ui/format';
+import { StripeCardForm } from './stripe-card-form';
 
 const CARD_FIELDS = ['card.number', 'card.expMonth', 'card.expYear', 'card.cvc', 'card.holderName'] as const;
 
@@ -53,9 +55,21 @@ export function CheckoutPage() {
   const secondsLeft = useSecondsLeft(hold.data?.expiresAt);
   const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
   const [card, setCard] = useState({ number: '', expMonth: '', expYear: '', cvc: '', holderName: '' });
+  // Without an answer (an old platform, a blip) the card form is the fallback: the server decides.
+  const paymentsConfig = useQuery({
+    queryKey: ['payments-config'],
+    queryFn: () => api.paymentsConfig(),
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: 1,
+  });
+  const stripeKey =
+    paymentsConfig.data?.provider === 'stripe'
+      ? (paymentsConfig.data.publishableKey ?? undefined)
+      : undefined;
 
   const pay = useMutation({
-    mutationFn: (input: CardInput) => api.placeOrder(holdId, input, idempotencyKey, hold.data?.eventId),
+    mutationFn: (payment: PaymentInput) =>
+      api.placeOrder(holdId, payment, idempotencyKey, hold.data?.eventId),
     onSuccess: (order) => {
       queryClient.setQueryData(['order', order.id], order);
       void queryClient.invalidateQueries({ queryKey: ['orders'] });
@@ -74,11 +88,13 @@ export function CheckoutPage() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     pay.mutate({
-      number: card.number.trim(),
-      expMonth: Number(card.expMonth),
-      expYear: card.expYear.length === 2 ? 2000 + Number(card.expYear) : Number(card.expYear),
-      cvc: card.cvc.trim(),
-      ...(card.holderName.trim() && { holderName: card.holderName.trim() }),
+      card: {
+        number: card.number.trim(),
+        expMonth: Number(card.expMonth),
+        expYear: card.expYear.length === 2 ? 2000 + Number(card.expYear) : Number(card.expYear),
+        cvc: card.cvc.trim(),
+        ...(card.holderName.trim() && { holderName: card.holderName.trim() }),
+      },
     });
   };
 
@@ -92,6 +108,29 @@ export function CheckoutPage() {
     if (pay.error && !declined) pay.reset();
     setCard((current) => ({ ...current, [name]: event.target.value }));
   };
+
+  const orderError =
+    hold.data && isQueueRefusal(pay.error) ? (
+      <Alert>
+        <p>{pay.error?.message}</p>
+        <Link className="button secondary" to={`/events/${hold.data.eventId}/queue`}>
+          Back to the waiting room
+        </Link>
+      </Alert>
+    ) : (
+      errors.form && <Alert>{errors.form}</Alert>
+    );
+  const releaseButton = (
+    <button
+      type="button"
+      className="button secondary wide"
+      disabled={release.isPending || pay.isPending}
+      onClick={() => release.mutate()}
+    >
+      Release the seats
+    </button>
+  );
+  const payLabel = hold.data ? `Pay ${formatMoney(hold.data.total, hold.data.currency)}` : 'Pay';
 
   return (
     <section className="page checkout-page">
@@ -133,6 +172,20 @@ export function CheckoutPage() {
                   {hold.data.orderId ? 'See the order' : 'Pick seats again'}
                 </Link>
               </Alert>
+            ) : paymentsConfig.isPending ? (
+              <p className="loading" role="status">
+                Loading…
+              </p>
+            ) : stripeKey ? (
+              <StripeCardForm
+                publishableKey={stripeKey}
+                payLabel={payLabel}
+                paying={pay.isPending}
+                onPaymentMethod={(token) => pay.mutate({ token })}
+                releaseButton={releaseButton}
+              >
+                {orderError}
+              </StripeCardForm>
             ) : (
               <form className="card-form" onSubmit={submit} noValidate>
                 <h2>Pay by card</h2>
@@ -200,27 +253,11 @@ export function CheckoutPage() {
                     />
                   )}
                 </Field>
-                {isQueueRefusal(pay.error) ? (
-                  <Alert>
-                    <p>{pay.error?.message}</p>
-                    <Link className="button secondary" to={`/events/${hold.data.eventId}/queue`}>
-                      Back to the waiting room
-                    </Link>
-                  </Alert>
-                ) : (
-                  errors.form && <Alert>{errors.form}</Alert>
-                )}
+                {orderError}
                 <button type="submit" className="button primary wide" disabled={pay.isPending}>
-                  {pay.isPending ? 'Paying…' : `Pay ${formatMoney(hold.data.total, hold.data.currency)}`}
+                  {pay.isPending ? 'Paying…' : payLabel}
                 </button>
-                <button
-                  type="button"
-                  className="button secondary wide"
-                  disabled={release.isPending || pay.isPending}
-                  onClick={() => release.mutate()}
-                >
-                  Release the seats
-                </button>
+                {releaseButton}
                 <details className="test-cards">
                   <summary>Sandbox test cards</summary>
                   <p>

@@ -2,6 +2,8 @@
 // publish() resolves only after every subscription handled the event, so the outbox
 // row is marked sent only when nothing can be lost; a failing handler makes publish
 // reject and the relay tries again (the inbox makes redelivery harmless).
+
+import { handleTraced } from '../tracing-bus.js';
 import {
   type DomainEvent,
   type EventTransport,
@@ -23,7 +25,11 @@ export class InProcessTransport implements EventTransport {
       const subscribed = this.subscriptions.filter((subscription) =>
         subscription.topics.includes(event.type),
       );
-      const outcomes = await Promise.allSettled(subscribed.map((subscription) => subscription.handle(event)));
+      const outcomes = await Promise.allSettled(
+        subscribed.map((subscription) =>
+          handleTraced(this.kind, subscription.group, event, () => subscription.handle(event)),
+        ),
+      );
       const failure = outcomes.find((outcome) => outcome.status === 'rejected');
       if (failure) throw (failure as PromiseRejectedResult).reason;
     }

@@ -17,6 +17,7 @@ import {
   stringSerializers,
 } from '@platformatic/kafka';
 import type { Logger } from '../logger.js';
+import { handleTraced } from '../tracing-bus.js';
 import {
   type DomainEvent,
   type EventTransport,
@@ -351,7 +352,12 @@ export class KafkaTransport implements EventTransport {
     let attempt = 0;
     let outages = 0;
     for (;;) {
-      const outcomes = await Promise.allSettled(handlers.map((subscription) => subscription.handle(event)));
+      // Each delivery is a `process` span continuing the trace from the message's traceparent header.
+      const outcomes = await Promise.allSettled(
+        handlers.map((subscription) =>
+          handleTraced(this.kind, subscription.group, event, () => subscription.handle(event)),
+        ),
+      );
       const failure = outcomes.find((outcome) => outcome.status === 'rejected');
       if (!failure) {
         if (outages > 0) logger.info({ eventId: event.id }, 'event handler recovered');

@@ -9,6 +9,8 @@ import type pg from 'pg';
 import { newId } from '../clock.js';
 import type { Database, Executor } from '../database/pool.js';
 import type { Logger } from '../logger.js';
+import { injectTraceContext, outsideAnyTrace } from '../tracing.js';
+import { publishTraced } from '../tracing-bus.js';
 import { type DomainEvent, type EventTransport, TransportUnavailableError } from './types.js';
 
 export interface NewEvent<Payload = unknown> {
@@ -24,10 +26,13 @@ export async function appendToOutbox(tx: Executor, schema: string, events: NewEv
   for (const event of events) {
     const id = newId();
     ids.push(id);
+    // The writing request's trace context, so the event's publish and handling join its trace.
+    const headers = { ...event.headers };
+    injectTraceContext(headers);
     await tx.execute(sql`
       INSERT INTO ${sql.identifier(schema)}.outbox (id, topic, message_key, payload, headers)
       VALUES (${id}, ${event.type}, ${event.key}, ${JSON.stringify(event.payload)}::jsonb,
-              ${JSON.stringify(event.headers ?? {})}::jsonb)`);
+              ${JSON.stringify(headers)}::jsonb)`);
   }
   return ids;
 }
@@ -93,7 +98,9 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    // Kicked from a NOTIFY or a timer, whose context may be a past request's: the relay's own
+    // queries belong to no trace; each event's send span continues the event's trace instead.
+    this.running = outsideAnyTrace(() => this.drain())
       .then(() => {
         if (this.failing) this.options.logger.info({ schema: this.options.schema }, 'outbox relay recovered');
         this.failing = false;
@@ -192,7 +199,7 @@ export class OutboxRelay {
       let delivered = rows;
       let failed: OutboxRow | undefined;
       try {
-        await transport.publish(events);
+        await publishTraced(transport, source, events);
       } catch (error) {
         delivered = [];
         failure = error;
@@ -204,7 +211,7 @@ export class OutboxRelay {
           failure = undefined;
           for (const [index, event] of events.entries()) {
             try {
-              await transport.publish([event]);
+              await publishTraced(transport, source, [event]);
               delivered.push(rows[index]!);
             } catch (eventError) {
               failure = eventError;

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { inSpan, isTracing, SpanKind, startSpan } from '../tracing.js';
 import type { CacheStore, MessageListener, RateLimitDecision } from './types.js';
 
 // KEYS[1] window key; ARGV: now ms, window ms, limit, unique member.
@@ -30,49 +31,72 @@ export class RedisCacheStore implements CacheStore {
   readonly kind = 'redis' as const;
   private readonly client: Redis;
   private subscriber: Redis | undefined;
+  private closed = false;
   private readonly listeners = new Map<string, Set<MessageListener>>();
   private readonly subscribing = new Map<string, Promise<void>>();
+  /** server.address and server.port of command spans. */
+  private readonly server: { 'server.address': string; 'server.port': number };
 
   constructor(
     url: string,
     private readonly logger: Logger,
     private readonly prefix = 'ticketing:',
   ) {
+    const parsed = new URL(url);
+    this.server = { 'server.address': parsed.hostname, 'server.port': Number(parsed.port) || 6379 };
     this.client = new Redis(url, {
       lazyConnect: false,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       connectTimeout: 2_000,
+      // A command waits at most this long, also while reconnecting: callers treat a failure as a
+      // cache miss or let the request through, which beats hanging every request during an outage.
+      commandTimeout: 1_000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     });
     this.client.on('error', (error) => this.logger.debug({ err: error }, 'redis connection error'));
     this.client.defineCommand('slidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW });
   }
 
+  /** A client span of one command, when inside a trace. */
+  private traced<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    if (!isTracing()) return command();
+    const started = startSpan(operation, {
+      kind: SpanKind.CLIENT,
+      requireParent: true,
+      attributes: {
+        'db.system.name': 'redis',
+        'db.system': 'redis',
+        'db.operation.name': operation.split(' ')[0],
+        ...this.server,
+      },
+    });
+    return inSpan(started, command);
+  }
+
   async get(key: string): Promise<string | null> {
-    return this.client.get(this.prefix + key);
+    return this.traced('GET', () => this.client.get(this.prefix + key));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(this.prefix + key, value, 'PX', Math.max(1, Math.trunc(ttlMs)));
+    await this.traced('SET', () =>
+      this.client.set(this.prefix + key, value, 'PX', Math.max(1, Math.trunc(ttlMs))),
+    );
   }
 
   async delete(...keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.client.del(...keys.map((key) => this.prefix + key));
+    if (keys.length > 0)
+      await this.traced('DEL', () => this.client.del(...keys.map((key) => this.prefix + key)));
   }
 
   async hitSlidingWindow(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
     const now = Date.now();
-    const [allowed, count, oldest, newest] = (await (
-      this.client as unknown as {
-        slidingWindow(...args: (string | number)[]): Promise<[number, number, string, string]>;
-      }
-    ).slidingWindow(`${this.prefix}rl:${key}`, now, windowMs, limit, `${now}-${randomUUID()}`)) as [
-      number,
-      number,
-      string,
-      string,
-    ];
+    const client = this.client as unknown as {
+      slidingWindow(...args: (string | number)[]): Promise<[number, number, string, string]>;
+    };
+    const [allowed, count, oldest, newest] = (await this.traced('EVALSHA slidingWindow', () =>
+      client.slidingWindow(`${this.prefix}rl:${key}`, now, windowMs, limit, `${now}-${randomUUID()}`),
+    )) as [number, number, string, string];
     return {
       allowed: allowed === 1,
       limit,
@@ -83,7 +107,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.prefix + channel, message);
+    await this.traced('PUBLISH', () => this.client.publish(this.prefix + channel, message));
   }
 
   async subscribe(channel: string, listener: MessageListener): Promise<() => Promise<void>> {
@@ -94,10 +118,7 @@ export class RedisCacheStore implements CacheStore {
     if (!set) {
       set = new Set();
       this.listeners.set(fullChannel, set);
-      this.subscribing.set(
-        fullChannel,
-        subscriber.subscribe(fullChannel).then(() => undefined),
-      );
+      this.subscribing.set(fullChannel, this.subscribeUntilDone(subscriber, fullChannel));
     }
     set.add(wrapped);
     // A second subscriber to a new channel waits for Redis to confirm it too.
@@ -118,7 +139,28 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
+  }
+
+  /**
+   * Resolves once Redis confirmed the subscription — or at once when Redis cannot be reached,
+   * retrying in the background until it can (ioredis resubscribes after later reconnects): a
+   * service starting while Redis is down works, and hears messages once it is back.
+   */
+  private async subscribeUntilDone(subscriber: Redis, channel: string): Promise<void> {
+    const attempt = () => subscriber.subscribe(channel).then(() => true);
+    if (await attempt().catch(() => false)) return;
+    this.logger.warn({ channel }, 'redis unreachable: subscribing again in the background');
+    const retry = () => {
+      const timer = setTimeout(async () => {
+        if (this.closed || !this.listeners.has(channel)) return;
+        if (!(await attempt().catch(() => false))) retry();
+        else this.logger.info({ channel }, 'redis subscription made');
+      }, 2_000);
+      timer.unref();
+    };
+    retry();
   }
 
   private ensureSubscriber(): Redis {

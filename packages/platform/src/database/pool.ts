@@ -3,6 +3,8 @@ import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { createReadRouter, type ReadReplicaSettings, type ReadRouter } from './read-replica.js';
+import { traceQueries } from './traced-pool.js';
 
 /** A database handle or an open transaction: functions that run SQL take one of these first. */
 // biome-ignore lint/suspicious/noExplicitAny: Drizzle's relational-schema parameter is irrelevant here.
@@ -11,6 +13,8 @@ export type Executor = PgDatabase<NodePgQueryResultHKT, any>;
 export interface Database {
   readonly pool: pg.Pool;
   readonly orm: NodePgDatabase;
+  /** Browse and search reads: on the read replica when one is configured and current enough. */
+  readonly reads: ReadRouter;
   /** Runs fn in a transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   /** Resolves when the server answers a trivial query within the timeout. */
@@ -24,6 +28,8 @@ export interface DatabaseOptions {
   applicationName: string;
   logger: Logger;
   statementTimeoutMs?: number;
+  /** The read replica (DATABASE_READ_URL); without it every read runs on this pool. */
+  readReplica?: ReadReplicaSettings;
 }
 
 export function createDatabase(options: DatabaseOptions): Database {
@@ -44,11 +50,19 @@ export function createDatabase(options: DatabaseOptions): Database {
   pool.on('connect', (client) => {
     client.on('error', (error) => options.logger.warn({ err: error }, 'database connection lost'));
   });
+  traceQueries(pool);
   const orm = drizzle({ client: pool });
+  const reads = createReadRouter({
+    primary: { pool, orm },
+    settings: options.readReplica ?? { url: undefined, maxLagMs: 0, checkIntervalMs: 1_000 },
+    applicationName: options.applicationName,
+    logger: options.logger,
+  });
   let closed = false;
   return {
     pool,
     orm,
+    reads,
     transaction: (fn) => orm.transaction((tx) => fn(tx)),
     async ping(timeoutMs = 2_000) {
       const client = await pool.connect();
@@ -61,6 +75,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     async close() {
       if (closed) return;
       closed = true;
+      await reads.close();
       await pool.end();
     },
   };

@@ -34,3 +34,5 @@ export async function freePort(): Promise<number> {
     if (free) return port;
   }
 }
+
+export { deployedEnvironment } from './deployed-environment.js';
