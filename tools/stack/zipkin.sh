@@ -7,7 +7,8 @@
 #
 # Env: STACK_DIR (default /tmp/ticketing-stack), ZIPKIN_PORT (default 9411),
 #      ZIPKIN_LIBS_DIR (jar cache, default $STACK_DIR/zipkin-libs; kept by `down`),
-#      ZIPKIN_HEAP (default 256m), ZIPKIN_START_TIMEOUT (seconds, default 90).
+#      ZIPKIN_HEAP (default 384m), ZIPKIN_MAX_SPANS (kept in memory, oldest traces dropped first;
+#      default 100000), ZIPKIN_START_TIMEOUT (seconds, default 90).
 set -euo pipefail
 
 # shellcheck source=tools/stack/lib.sh
@@ -20,7 +21,8 @@ ZIPKIN_LIBS_DIR="${ZIPKIN_LIBS_DIR:-$STACK_DIR/zipkin-libs}"
 ZIPKIN_JAR="$ZIPKIN_LIBS_DIR/zipkin-server-${ZIPKIN_VERSION}-exec.jar"
 ZIPKIN_PIDFILE="$STACK_DIR/zipkin.pid"
 ZIPKIN_LOG="$STACK_DIR/zipkin.log"
-ZIPKIN_HEAP="${ZIPKIN_HEAP:-256m}"
+ZIPKIN_HEAP="${ZIPKIN_HEAP:-384m}"
+ZIPKIN_MAX_SPANS="${ZIPKIN_MAX_SPANS:-100000}"
 ZIPKIN_START_TIMEOUT="${ZIPKIN_START_TIMEOUT:-90}"
 ZIPKIN_URL="http://127.0.0.1:${ZIPKIN_PORT}"
 
@@ -89,10 +91,11 @@ cmd_up() {
   log "zipkin: starting at $ZIPKIN_URL (in-memory storage, log: $ZIPKIN_LOG)"
   # setsid: the server outlives this script; `down` stops it by its pid. C1 only and the serial
   # collector: a test server starts sooner and needs no peak throughput.
-  STORAGE_TYPE=mem setsid nohup java -Xmx"$ZIPKIN_HEAP" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  STORAGE_TYPE=mem MEM_MAX_SPANS="$ZIPKIN_MAX_SPANS" setsid nohup java -Xmx"$ZIPKIN_HEAP" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
     -Djava.awt.headless=true -Djava.io.tmpdir="$ZIPKIN_DIR" -jar "$ZIPKIN_JAR" \
     "--armeria.ports[0].port=${ZIPKIN_PORT}" "--armeria.ports[0].ip=127.0.0.1" \
-    "--armeria.ports[0].protocols[0]=http" >>"$ZIPKIN_LOG" 2>&1 </dev/null &
+    "--armeria.ports[0].protocols[0]=http" --armeria.graceful-shutdown-quiet-period-millis=0 \
+    --armeria.graceful-shutdown-timeout-millis=1000 >>"$ZIPKIN_LOG" 2>&1 </dev/null &
   echo $! >"$ZIPKIN_PIDFILE"
 
   if ! wait_until "$ZIPKIN_START_TIMEOUT" zipkin_ready; then

@@ -1,28 +1,32 @@
 // Purchase caps of an on-sale (issue 11) as the admin panel and tests see them: who was
-// refused for reaching a cap (a payment card, an IP range) and the allowances an admin grants
-// to lift such a block. The order service keeps IP ranges, the payment service cards; both
-// answer the same shapes under their own paths.
+// refused for reaching a cap (an account, a payment card, an IP range) and the allowances an
+// admin grants to lift such a block. The ticket service keeps accounts, the order service IP
+// ranges, the payment service cards; all answer the same shapes under their own paths.
 import { type Static, Type } from 'typebox';
 
 const Id = Type.String({ format: 'uuid' });
 const Instant = Type.String({ format: 'date-time' });
 
-/** `card`: a payment card's keyed fingerprint; `ip_range`: an IPv4 /24 or IPv6 /48. */
-export const PurchaseLimitKind = Type.Union([Type.Literal('card'), Type.Literal('ip_range')]);
+/** `account`: a user id; `card`: a payment card's keyed fingerprint; `ip_range`: an IPv4 /24 or IPv6 /48. */
+export const PurchaseLimitKind = Type.Union([
+  Type.Literal('account'),
+  Type.Literal('card'),
+  Type.Literal('ip_range'),
+]);
 export type PurchaseLimitKind = Static<typeof PurchaseLimitKind>;
 
 /** One refused key of an event: how often and when it was refused, and what it may buy now. */
 export const PurchaseBlockView = Type.Object({
   eventId: Id,
   kind: PurchaseLimitKind,
-  /** What to send to lift it: the range (`203.0.113.0/24`), or a card's short fingerprint (16 hex). */
+  /** What to send to lift it: the user id, the range (`203.0.113.0/24`), or a card's short fingerprint (16 hex). */
   key: Type.String(),
   /** For people: the range, or `visa •••• 4242 (a1b2c3d4…)`; never a card number. */
   label: Type.String(),
   refusals: Type.Integer(),
   firstRefusedAt: Instant,
   lastRefusedAt: Instant,
-  /** Tickets bought (or being paid for) with this key for this event. */
+  /** Tickets bought (or being paid for; for an account: held or owned) with this key for this event. */
   ticketsBought: Type.Integer(),
   /** The configured cap, and the tickets allowances add to it for this key. */
   limit: Type.Integer(),

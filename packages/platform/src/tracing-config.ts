@@ -27,15 +27,6 @@ export interface TracingConfig {
   sampleRatio: number;
 }
 
-/** The variables this module reads, for the configuration inventory. */
-export const TRACING_VARIABLES = [
-  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'ZIPKIN_URL',
-  'OTEL_TRACES_SAMPLER_ARG',
-  'OTEL_SDK_DISABLED',
-] as const;
-
 /** The tracing settings, or undefined when no exporter is configured (or OTEL_SDK_DISABLED=true). */
 export function readTracingConfig(env: Env): TracingConfig | undefined {
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase();

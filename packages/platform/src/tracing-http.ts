@@ -17,8 +17,8 @@ import {
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { endSpan, extractTraceContext, injectTraceContext, isTracing, startSpan } from './tracing.js';
 
-/** Probes and scrapes: polled all day, never worth a trace. */
-const UNTRACED_PATHS = /^\/(actuator|metrics)(\/|\?|$)/;
+/** Probes and scrapes, polled all day, and the web app's hashed files: never worth a trace. */
+const UNTRACED_PATHS = /^\/(actuator|metrics|assets)(\/|\?|$)/;
 
 interface ServerSpan {
   span: Span;

@@ -23,7 +23,7 @@ import type { BasicTracerProvider, SpanExporter } from '@opentelemetry/sdk-trace
 import { SERVICE_NAMES } from './config.js';
 import type { TracingConfig } from './tracing-config.js';
 
-export { readTracingConfig, TRACING_VARIABLES, type TracingConfig } from './tracing-config.js';
+export { readTracingConfig, type TracingConfig } from './tracing-config.js';
 
 /** Prefix of every service's `service.name`. */
 export const SERVICE_NAME_PREFIX = 'ticketing-';
@@ -116,11 +116,22 @@ export async function startTracing(
   return starting;
 }
 
+/** Longest a closing service waits for its spans to be exported (a collector that is down must not hold the stop). */
+const FLUSH_TIMEOUT_MS = 2_000;
+
 /** Exports what is buffered; a service calls it when it closes, so no span of its last requests is lost. */
 export async function flushTracing(service?: string): Promise<void> {
   if (!state) return;
   const providers = service ? [state.providers.get(service)] : [...state.providers.values()];
-  await Promise.allSettled(providers.map((provider) => provider?.forceFlush()));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(providers.map((provider) => provider?.forceFlush())),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Exports what is buffered and turns tracing off (tests; a process exiting only needs flushTracing). */

@@ -99,6 +99,8 @@ export const DEFAULT_ROUTES: RouteRule[] = [
   },
   { path: '/api/v1/queue/*', service: 'ticket', access: 'authenticated' },
   { path: '/api/v1/holds/*', service: 'ticket', access: 'authenticated', rateLimit: 'holds' },
+  { path: '/api/v1/tickets/purchase-blocks', methods: ['GET'], service: 'ticket', access: ADMINS },
+  { path: '/api/v1/tickets/purchase-blocks/lift', methods: ['POST'], service: 'ticket', access: ADMINS },
   { path: '/api/v1/tickets/*', service: 'ticket', access: 'authenticated' },
   { path: '/api/v1/checkin/public-key', methods: ['GET'], service: 'ticket', access: 'public' },
   { path: '/api/v1/checkin/*', service: 'ticket', access: STAFF },

@@ -303,3 +303,12 @@ export class ChallengeUsedError extends ConflictError {
     });
   }
 }
+
+export class AccountBlockNotFoundError extends NotFoundError {
+  constructor() {
+    super(
+      'An account refused by the per-account cap for this event with that key',
+      'purchase_block_not_found',
+    );
+  }
+}

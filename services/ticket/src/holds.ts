@@ -276,8 +276,13 @@ export async function holdTickets(
   queueToken?: string,
 ): Promise<HoldView> {
   const request = readRequest(body);
-  const limit = deps.maxTicketsPerUser;
-  if (request.count > limit) throw new TicketLimitError(request.field, limit, 0, request.count);
+  // An admin's allowance for this account is read only when the plain cap would refuse, so the
+  // usual hold pays nothing for it.
+  let limit = deps.maxTicketsPerUser;
+  if (request.count > limit) {
+    limit += await repository.sumAccountAllowances(deps.db.orm, body.eventId, userId);
+    if (request.count > limit) throw new TicketLimitError(request.field, limit, 0, request.count);
+  }
   const inventory = await findOnSaleInventory(deps.db.orm, body.eventId, deps.clock.now());
   const admission = await requireAdmission(deps, userId, body.eventId, queueToken);
   const types = await repository.findTicketTypes(deps.db.orm, body.eventId);
@@ -291,8 +296,11 @@ export async function holdTickets(
         if (admission) await markAdmissionUsed(deps, tx, admission.placeId, now);
         await repository.lockUserEventQuota(tx, userId, body.eventId);
         const already = await repository.countTicketsOfUser(tx, userId, body.eventId, now);
-        if (already + request.count > limit)
-          throw new TicketLimitError(request.field, limit, already, request.count);
+        if (already + request.count > limit) {
+          limit = deps.maxTicketsPerUser + (await repository.sumAccountAllowances(tx, body.eventId, userId));
+          if (already + request.count > limit)
+            throw new TicketLimitError(request.field, limit, already, request.count);
+        }
         const lock = {
           holdId: newId(),
           userId,
@@ -345,6 +353,9 @@ export async function holdTickets(
   } catch (error) {
     if (error instanceof Shortfall)
       throw await explainShortfall(deps.db.orm, inventory, request, types, error);
+    // Kept for the admin view of blocks (the hold itself was rolled back).
+    if (error instanceof TicketLimitError && error.code === 'ticket_limit_reached')
+      await repository.recordAccountLimitRefusal(deps.db.orm, body.eventId, userId, deps.clock.now());
     throw error;
   }
   deps.live.announce(body.eventId, changesOf(outcome.tickets));

@@ -3,6 +3,8 @@
 import type { Executor } from '@ticketing/platform';
 import { and, asc, desc, eq, isNull, or, type SQL, sql } from 'drizzle-orm';
 import {
+  accountLimitAllowances,
+  accountLimitRefusals,
   eTickets,
   type HoldEndReason,
   type HoldRow,
@@ -1184,4 +1186,78 @@ export async function findCalmAutoRooms(
         AND (SELECT count(*) FROM tickets.holds h
              WHERE h.event_id = r.event_id AND h.status = 'ACTIVE') < ${belowHolds}::int`),
   );
+}
+
+/** Tickets admins allowed this account beyond the per-account cap for this event. */
+export async function sumAccountAllowances(db: Executor, eventId: string, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ extra: sql<string>`coalesce(sum(${accountLimitAllowances.extraTickets}), 0)` })
+    .from(accountLimitAllowances)
+    .where(and(eq(accountLimitAllowances.eventId, eventId), eq(accountLimitAllowances.userId, userId)));
+  return Number(row?.extra ?? 0);
+}
+
+export async function recordAccountLimitRefusal(db: Executor, eventId: string, userId: string, now: Date) {
+  await db
+    .insert(accountLimitRefusals)
+    .values({ eventId, userId, refusals: 1, firstRefusedAt: now, lastRefusedAt: now })
+    .onConflictDoUpdate({
+      target: [accountLimitRefusals.eventId, accountLimitRefusals.userId],
+      set: { refusals: sql`${accountLimitRefusals.refusals} + 1`, lastRefusedAt: now },
+    });
+}
+
+export interface AccountRefusalRow {
+  eventId: string;
+  userId: string;
+  refusals: number;
+  firstRefusedAt: Date;
+  lastRefusedAt: Date;
+  ticketsHeldOrOwned: number;
+  extraAllowed: number;
+}
+
+/** Refused accounts, most recently refused first, with their live holds and tickets and their allowances. */
+export async function listAccountLimitRefusals(
+  db: Executor,
+  filter: { eventId?: string | undefined; userId?: string | undefined; limit: number },
+  now: Date,
+): Promise<AccountRefusalRow[]> {
+  const rows = await rowsOf<{
+    eventId: string;
+    userId: string;
+    refusals: number;
+    firstRefusedAt: Date;
+    lastRefusedAt: Date;
+    ticketsHeldOrOwned: number;
+    extraAllowed: number;
+  }>(
+    db.execute(sql`
+      SELECT r.event_id AS "eventId", r.user_id AS "userId", r.refusals,
+        r.first_refused_at AS "firstRefusedAt", r.last_refused_at AS "lastRefusedAt",
+        (SELECT count(*)::int FROM tickets.tickets t
+          WHERE t.event_id = r.event_id
+            AND ((t.status = 'LOCKED' AND t.locked_by = r.user_id AND t.locked_until > ${now})
+                 OR (t.status = 'SOLD' AND t.owner_id = r.user_id))) AS "ticketsHeldOrOwned",
+        (SELECT coalesce(sum(a.extra_tickets), 0)::int FROM tickets.account_limit_allowances a
+          WHERE a.event_id = r.event_id AND a.user_id = r.user_id) AS "extraAllowed"
+      FROM tickets.account_limit_refusals r
+      WHERE (${filter.eventId ?? null}::uuid IS NULL OR r.event_id = ${filter.eventId ?? null}::uuid)
+        AND (${filter.userId ?? null}::uuid IS NULL OR r.user_id = ${filter.userId ?? null}::uuid)
+      ORDER BY r.last_refused_at DESC
+      LIMIT ${filter.limit}`),
+  );
+  return rows.map((row) => ({
+    ...row,
+    firstRefusedAt: new Date(row.firstRefusedAt),
+    lastRefusedAt: new Date(row.lastRefusedAt),
+  }));
+}
+
+export async function insertAccountLimitAllowance(
+  db: Executor,
+  allowance: typeof accountLimitAllowances.$inferInsert,
+): Promise<typeof accountLimitAllowances.$inferSelect> {
+  const [row] = await db.insert(accountLimitAllowances).values(allowance).returning();
+  return row!;
 }

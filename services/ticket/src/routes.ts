@@ -1,8 +1,16 @@
 // HTTP adapters of the ticket service: parse, call a domain function, shape the answer.
-import { Problem, QUEUE_TOKEN_HEADER } from '@ticketing/contracts';
+import {
+  LiftPurchaseBlockBody,
+  Problem,
+  PurchaseAllowanceView,
+  PurchaseBlockList,
+  PurchaseBlockQuery,
+  QUEUE_TOKEN_HEADER,
+} from '@ticketing/contracts';
 import { type HttpApp, requireIdentity } from '@ticketing/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { liftAccountBlock, listAccountBlocks } from './account-caps.js';
 import type { TicketServiceDeps } from './app.js';
 import * as availability from './availability.js';
 import { checkIn } from './checkin.js';
@@ -237,6 +245,39 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       },
     },
     async (request) => waitingRoom.getWaitingRoom(deps, request.params.id),
+  );
+
+  // ------------------------------------------------------------ the per-account cap's blocks (admins)
+
+  app.get(
+    '/api/v1/tickets/purchase-blocks',
+    {
+      config: { access: { roles: ['ADMIN'] } },
+      schema: {
+        tags: ['holds'],
+        summary: 'Accounts refused by the per-account purchase cap, most recent first (admin)',
+        security: bearer,
+        querystring: PurchaseBlockQuery,
+        response: { 200: PurchaseBlockList, ...problems },
+      },
+    },
+    async (request) => listAccountBlocks(deps, request.query),
+  );
+
+  app.post(
+    '/api/v1/tickets/purchase-blocks/lift',
+    {
+      config: { access: { roles: ['ADMIN'] } },
+      schema: {
+        tags: ['holds'],
+        summary: "Raise a refused account's cap for one event (admin; recorded with who and why)",
+        security: bearer,
+        body: LiftPurchaseBlockBody,
+        response: { 201: PurchaseAllowanceView, ...problems },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await liftAccountBlock(deps, requireIdentity(request), request.body)),
   );
 
   app.put(

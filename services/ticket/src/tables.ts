@@ -164,6 +164,24 @@ export const waitingRoomChanges = ticketsSchema.table('waiting_room_changes', {
   changedBy: uuid('changed_by'),
 });
 
+export const accountLimitRefusals = ticketsSchema.table('account_limit_refusals', {
+  eventId: uuid('event_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  refusals: integer('refusals').notNull(),
+  firstRefusedAt: instant('first_refused_at').notNull(),
+  lastRefusedAt: instant('last_refused_at').notNull(),
+});
+
+export const accountLimitAllowances = ticketsSchema.table('account_limit_allowances', {
+  id: uuid('id').primaryKey(),
+  eventId: uuid('event_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  extraTickets: integer('extra_tickets').notNull(),
+  reason: text('reason').notNull(),
+  grantedBy: uuid('granted_by').notNull(),
+  grantedAt: instant('granted_at').notNull(),
+});
+
 export type InventoryRow = typeof inventories.$inferSelect;
 export type WaitingRoomRow = typeof waitingRooms.$inferSelect;
 export type QueuePlaceRow = typeof queuePlaces.$inferSelect;

@@ -164,7 +164,11 @@ describe('several instances starting at once', () => {
     const migrations = await client.query('SELECT name FROM users.schema_migrations ORDER BY name');
     expect(admins.rows[0].n).toBe(1);
     expect(keys.rows[0].n).toBe(1);
-    expect(migrations.rows.map((row) => row.name)).toEqual(['0001_init.sql', 'platform/0001_messaging.sql']);
+    expect(migrations.rows.map((row) => row.name)).toEqual([
+      '0001_init.sql',
+      '0002_revoked_access_tokens.sql',
+      'platform/0001_messaging.sql',
+    ]);
   });
 });
 

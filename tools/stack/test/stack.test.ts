@@ -42,6 +42,8 @@ const STACK_ENV: Record<string, string> = {
   PAYMENT_FRAUD_MAX_PER_CARD: '0',
   PAYMENT_FRAUD_MAX_PER_IP: '0',
   PAYMENT_FRAUD_MAX_CARDS_PER_USER: '0',
+  PAYMENT_MAX_TICKETS_PER_CARD: '0',
+  ORDER_MAX_TICKETS_PER_IP_RANGE: '0',
   LOG_LEVEL: 'info',
 };
 const DATABASE_URL = `postgres://postgres@127.0.0.1:${STACK_ENV.PG_PORT}/postgres`;

@@ -1,7 +1,7 @@
 // An event's on-sale protection for admins: its waiting room, switched off or on during the
-// sale, and the buyers the purchase caps refused (a network, a payment card — never a card
-// number), each with the allowance that lifts the block. The order service keeps the ranges,
-// the payment service the cards; both answer the same shape.
+// sale, and the buyers the purchase caps refused (an account, a network, a payment card — never
+// a card number), each with the allowance that lifts the block. The ticket service keeps the
+// accounts, the order service the ranges, the payment service the cards; all answer one shape.
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
@@ -15,9 +15,11 @@ import { api } from '../api/client';
 import { Alert, problemText, QueryState } from '../ui/components';
 
 const BLOCK_SOURCES = {
+  account: '/api/v1/tickets/purchase-blocks',
   ip_range: '/api/v1/orders/purchase-blocks',
   card: '/api/v1/payments/purchase-blocks',
 };
+const KIND_NAMES = { account: 'Account', ip_range: 'Network', card: 'Card' };
 
 function WaitingRoomSwitch({ eventId }: { eventId: string }) {
   const queryClient = useQueryClient();
@@ -80,16 +82,16 @@ function BlockItem({ block }: { block: PurchaseBlockView }) {
       api.request<PurchaseAllowanceView>('POST', `${BLOCK_SOURCES[block.kind]}/lift`, {
         body: { eventId: block.eventId, key: block.key, extraTickets: Number(extra), reason: reason.trim() },
       }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['purchase-blocks', block.eventId] }),
+    onSuccess: () => {
+      setReason('');
+      return queryClient.invalidateQueries({ queryKey: ['purchase-blocks', block.eventId] });
+    },
   });
   const cap = block.limit + block.extraAllowed;
   return (
-    <li
-      className="purchase-block"
-      aria-label={`${block.kind === 'card' ? 'Card' : 'Network'} ${block.label}`}
-    >
+    <li className="purchase-block" aria-label={`${KIND_NAMES[block.kind]} ${block.label}`}>
       <h4>
-        {block.kind === 'card' ? 'Card' : 'Network'} {block.label}
+        {KIND_NAMES[block.kind]} {block.label}
       </h4>
       <dl className="figures">
         <div>

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { ConfigError, readInteger, readUrl } from '../config.js';
 import type { Logger } from '../logger.js';
 import { PeriodicTask } from '../periodic-task.js';
+import { traceQueries } from './traced-pool.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -144,6 +145,7 @@ export function createReadRouter(options: ReadRouterOptions): ReadRouter {
       idleTimeoutMillis: 30_000,
       statement_timeout: 30_000,
     });
+    traceQueries(pool);
     pool.on('error', (error) => logger.warn({ err: error }, 'idle read-replica connection lost'));
     pool.on('connect', (client) => {
       client.on('error', (error) => logger.warn({ err: error }, 'read-replica connection lost'));
