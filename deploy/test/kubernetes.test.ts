@@ -6,7 +6,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as istioNetworking from '@kubernetes-models/istio/networking.istio.io/v1beta1';
 import * as istioSecurity from '@kubernetes-models/istio/security.istio.io/v1beta1';
-import { ConfigError, environmentVariable, SERVICE_NAMES, type ServiceName } from '@ticketing/platform';
+import {
+  ConfigError,
+  DEFAULT_PORTS,
+  environmentVariable,
+  SERVICE_NAMES,
+  type ServiceName,
+} from '@ticketing/platform';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as policy from 'kubernetes-models/policy/v1';
@@ -62,15 +68,6 @@ const ofKind = (manifests: Manifest[], kind: string) =>
 const deployments = ofKind(base, 'Deployment');
 const configMap = ofKind(base, 'ConfigMap')[0]!;
 const exampleSecret = readManifests('deploy/k8s/secret.example.yaml')[0]!;
-const DEFAULT_PORTS: Record<ServiceName, number> = {
-  gateway: 8080,
-  user: 8081,
-  event: 8082,
-  ticket: 8083,
-  order: 8084,
-  payment: 8085,
-  notification: 8086,
-};
 
 describe('the Kubernetes and Istio manifests', () => {
   it.each(MANIFEST_FILES)('%s is valid against the API schemas', (file) => {

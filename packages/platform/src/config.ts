@@ -19,7 +19,8 @@ export const SERVICE_NAMES = [
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-const DEFAULT_PORTS: Record<ServiceName, number> = {
+/** Where each service listens unless `<SERVICE>_PORT` says otherwise. */
+export const DEFAULT_PORTS: Record<ServiceName, number> = {
   gateway: 8080,
   user: 8081,
   event: 8082,

@@ -3,7 +3,7 @@
 // (every variable the sources read is here, and everything here is read), and the deploy files
 // may set only variables listed here. Adding a variable: one entry below, then
 // `npx vitest run packages/platform/test/environment-variables.test.ts -u` rewrites the doc.
-import { SERVICE_NAMES, type ServiceName } from './config.js';
+import { DEFAULT_PORTS, SERVICE_NAMES, type ServiceName } from './config.js';
 
 export interface EnvironmentVariable {
   name: string;
@@ -19,16 +19,6 @@ export interface EnvironmentVariable {
 }
 
 const DEPLOYED = ['staging', 'production'] as const;
-
-const DEFAULT_PORTS: Record<ServiceName, number> = {
-  gateway: 8080,
-  user: 8081,
-  event: 8082,
-  ticket: 8083,
-  order: 8084,
-  payment: 8085,
-  notification: 8086,
-};
 
 const perService = SERVICE_NAMES.flatMap((service): EnvironmentVariable[] => [
   {

@@ -20,6 +20,8 @@ import {
   type Facts,
   isTransactional,
   type NotificationType,
+  notificationUrl,
+  orderUrl,
   templateView,
   toLocale,
 } from './notification-types.js';
@@ -151,7 +153,7 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
         attachments:
           type === 'order-confirmed'
             ? await eTicketAttachments(facts, {
-                orderUrl: `${webUrl}/account/orders/${facts.orderId ?? ''}`,
+                orderUrl: orderUrl(webUrl, facts),
                 createdAt: notification.createdAt,
               })
             : [],
@@ -172,7 +174,7 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
               })),
               title: rendered.subject ?? '',
               text,
-              url: webUrl,
+              url: notificationUrl(webUrl, facts),
             })
             .catch(async (error: DeliveryError & { goneEndpoints?: string[] }) => {
               await dropGoneSubscriptions(deps, error.goneEndpoints ?? []);

@@ -148,7 +148,12 @@ const eventView = (facts: Facts, locale: Locale) => ({
   eventLocation: facts.location ?? '',
 });
 
-const orderUrl = (webUrl: string, facts: Facts) => `${webUrl}/account/orders/${facts.orderId ?? ''}`;
+/** The web app's page of the order (apps/web: /orders/:id, with its QR tickets). */
+export const orderUrl = (webUrl: string, facts: Facts) => `${webUrl}/orders/${facts.orderId ?? ''}`;
+
+/** Where tapping a notification leads: its order, else its event, else the storefront. */
+export const notificationUrl = (webUrl: string, facts: Facts) =>
+  facts.orderId ? orderUrl(webUrl, facts) : facts.eventId ? `${webUrl}/events/${facts.eventId}` : webUrl;
 
 export const NOTIFICATION_TYPE_DEFINITIONS: Record<NotificationType, TypeDefinition> = {
   welcome: {

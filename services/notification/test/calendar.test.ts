@@ -24,7 +24,7 @@ describe('calendar files', () => {
       endsAt: null,
       location: 'Main Hall, Vienna',
       description: 'Tickets: Row 1 Seat 2',
-      url: 'https://tickets.example.com/account/orders/order-1',
+      url: 'https://tickets.example.com/orders/order-1',
       createdAt: new Date('2030-01-01T00:00:00Z'),
     });
     expect(ics.startsWith('BEGIN:VCALENDAR\r\nVERSION:2.0\r\n')).toBe(true);

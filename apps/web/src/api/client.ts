@@ -30,6 +30,7 @@ import type {
   TemplateView,
   TokenPair,
   UserView,
+  VenueView,
   WaitingRoomView,
 } from './types';
 
@@ -363,6 +364,11 @@ export class ApiClient {
   /** Changes of a draft replace its venue and ticket types; a published event keeps its seats. */
   updateEvent(id: string, changes: Partial<CreateEventInput>): Promise<EventDetail> {
     return this.request('PATCH', `/api/v1/events/${encodeURIComponent(id)}`, { body: changes });
+  }
+
+  /** Every seat of the event's venue (organizers), drafts included. */
+  venue(id: string): Promise<VenueView> {
+    return this.request('GET', `/api/v1/events/${encodeURIComponent(id)}/venue`);
   }
 
   publishEvent(id: string): Promise<EventDetail> {

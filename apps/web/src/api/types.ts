@@ -88,6 +88,27 @@ export interface SectionView {
   seatsPerRow: number | null;
   curve: number | null;
   seatCount: number;
+  /** Where the section sits on the map; its seats' x and y include it. */
+  x: number;
+  y: number;
+}
+
+/** A seat as the organizer's venue view has it (GET /api/v1/events/{id}/venue). */
+export interface VenueSeatView {
+  id: string;
+  row: string;
+  number: string;
+  label: string;
+  x: number;
+  y: number;
+  category: string;
+  price: number;
+  accessibility: string[];
+}
+
+export interface VenueView {
+  eventId: string;
+  sections: (SectionView & { seats: VenueSeatView[] })[];
 }
 
 export interface TicketTypeView {
@@ -121,14 +142,17 @@ export interface EventSearch {
   cursor?: string;
 }
 
-export interface SectionInput {
+/** A section of rows × seats the service generates, or (`seats`) one listed seat by seat. */
+export type SectionInput = {
   name: string;
   category: string;
   price: number;
-  rows: number;
-  seatsPerRow: number;
-  curve?: number;
-}
+} & (
+  | { rows: number; seatsPerRow: number; curve?: number }
+  | {
+      seats: { row: string; number: string; x: number; y: number; category?: string; price?: number }[];
+    }
+);
 
 export interface CreateEventInput {
   title: string;
