@@ -109,7 +109,7 @@ describe.skipIf(!browserTestsEnabled)('web app: on-sale protection in the admin 
       const row = admin.getByRole('listitem', { name: 'Network 127.0.0.0/24' });
       await row.waitFor();
       expect(await row.textContent()).toContain('2 / 2');
-      await screenshot(admin, '40-admin-purchase-blocks');
+      await screenshot(admin, '51-admin-purchase-blocks');
 
       await row.getByLabel('Reason', { exact: true }).fill('one family, checked by phone');
       await row.getByRole('button', { name: 'Lift' }).click();
@@ -120,11 +120,11 @@ describe.skipIf(!browserTestsEnabled)('web app: on-sale protection in the admin 
       await admin.getByLabel('Reason (recorded)').fill('bots at the door');
       await admin.getByRole('button', { name: 'Switch on' }).click();
       await admin.getByText('The waiting room is on').waitFor();
-      await screenshot(admin, '41-admin-waiting-room-on');
+      await screenshot(admin, '52-admin-waiting-room-on');
       await admin.getByLabel('Reason (recorded)').fill('the rush is over');
       await admin.getByRole('button', { name: 'Switch off and let everyone waiting in' }).click();
       await admin.getByText(/The waiting room is off: 0 waiting buyers were let through/).waitFor();
-      await screenshot(admin, '42-admin-waiting-room-off');
+      await screenshot(admin, '53-admin-waiting-room-off');
     },
     BROWSER_TEST_TIMEOUT_MS,
   );
