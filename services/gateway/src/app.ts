@@ -146,7 +146,10 @@ export async function buildGateway(
   await app.register(replyFrom, {
     disableRequestLogging: true,
     undici: {
-      connections: 128,
+      // No cap on connections per instance: each open event stream (seat map, place in line)
+      // keeps one for as long as the page watches, and a cap shared with ordinary requests let
+      // a crowd of watchers starve the holds behind them (a bounded pool waits, it never sheds).
+      connections: null,
       pipelining: 1,
       keepAliveTimeout: 10_000,
       headersTimeout: settings.upstreamTimeoutMs,

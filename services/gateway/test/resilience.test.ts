@@ -218,6 +218,25 @@ describe('bodies', () => {
   });
 });
 
+describe('many open event streams', () => {
+  it('never hold up other requests to the same service', async () => {
+    // An on-sale: hundreds of pages watch the seat map or their place in line while others hold.
+    const streams = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        request(`${t.gatewayUrl}/api/v1/events/1/availability/stream?pauseMs=20000`),
+      ),
+    );
+    try {
+      expect(streams.every((stream) => stream.statusCode === 200)).toBe(true);
+      const seats = await call(t.gatewayUrl, 'GET', '/api/v1/events/1/seats');
+      expect(seats.status, JSON.stringify(seats.body)).toBe(200);
+      expect(seats.body.instance).toBe('ticket-a');
+    } finally {
+      for (const stream of streams) stream.body.destroy();
+    }
+  }, 15_000);
+});
+
 describe('a gateway that shuts down', () => {
   it('ends the event streams it passes on, so browsers reconnect to another instance, instead of hanging', async () => {
     const running = t.platform.services.get('gateway')!;
