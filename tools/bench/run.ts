@@ -358,6 +358,9 @@ async function main(): Promise<number> {
       // With the room, the crowd arrives before the on-sale (as fans do) and the lottery orders it
       // at the on-sale moment; without it, everyone goes for a hold at once.
       const joinSeconds = Math.max(10, Math.ceil(options.crowdBuyers / 15));
+      // The crowd's own connections, one per buyer as a crowd of browsers has: on the shared
+      // pool (sized for --buyers) requests would wait in the load generator, not the platform.
+      const crowdApi = new Api(platform.gatewayUrl, crowd.length + 8);
       for (const room of [false, true]) {
         const name = room ? 'crowd-room' : 'crowd-plain';
         const event = await createOnSaleEvent(
@@ -377,7 +380,7 @@ async function main(): Promise<number> {
         const recorder = new RunRecorder();
         const usage = sampler();
         usage.start();
-        const { seen, ...sale } = await runCrowdSale(api, event, crowd, recorder, {
+        const { seen, ...sale } = await runCrowdSale(crowdApi, event, crowd, recorder, {
           room,
           timeLimitSeconds: options.timeLimitSeconds,
           pollMs: 1_000,
@@ -414,6 +417,7 @@ async function main(): Promise<number> {
           `${name}: ${sale.ticketsSold}/${tickets} tickets, hold p99 ${scenario.latency.hold?.p99 ?? 0} ms`,
         );
       }
+      await crowdApi.close().catch(() => undefined);
       const plain = report.scenarios.find((scenario) => scenario.name === 'crowd-plain')!;
       const withRoom = report.scenarios.find((scenario) => scenario.name === 'crowd-room')!;
       const plainP99 = plain.latency.hold?.p99 ?? 0;
