@@ -80,7 +80,7 @@ export function compareWalPositions(a: string, b: string): number {
 // On a server that is not in recovery (a read URL naming a primary) everything is current.
 const REPLICA_STATE = `
   SELECT pg_is_in_recovery() AS standby,
-         COALESCE(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text AS replayed,
+         COALESCE(pg_last_wal_replay_lsn(), pg_current_wal_insert_lsn())::text AS replayed,
          CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
               ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000, 0)
          END AS lag_ms`;
@@ -190,7 +190,12 @@ export function createReadRouter(options: ReadRouterOptions): ReadRouter {
       }
     },
     async position() {
-      const { rows } = await primary.pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      // The insert position, not pg_current_wal_lsn(): with synchronous_commit off a commit's
+      // record may still be in the WAL buffers, past the written position — a replica that had
+      // replayed "up to" that would not yet show the change.
+      const { rows } = await primary.pool.query<{ lsn: string }>(
+        'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+      );
       return rows[0]!.lsn;
     },
     status: () => ({ configured: true, up, lagMs, replayedTo, reads: { ...reads } }),
