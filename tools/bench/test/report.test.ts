@@ -324,9 +324,14 @@ describe('process usage from /proc', () => {
   it.skipIf(process.platform !== 'linux')('counts the CPU a process burns', async () => {
     const sampler = new ProcessSampler([{ name: 'me', pids: () => processTree(process.pid) }]);
     sampler.start(50);
-    const until = Date.now() + 300;
-    while (Date.now() < until) Math.sqrt(Math.random());
-    await new Promise((done) => setTimeout(done, 60));
+    // Burn CPU in slices, letting the sampler's timer in between (a loop that never yields
+    // leaves it one sample, however long it runs), until it has a few samples.
+    const deadline = Date.now() + 10_000;
+    while ((sampler.cpuTimeline().me?.length ?? 0) < 4 && Date.now() < deadline) {
+      const slice = Date.now() + 20;
+      while (Date.now() < slice) Math.sqrt(Math.random());
+      await new Promise((done) => setTimeout(done, 5));
+    }
     sampler.stop();
     const me = sampler.summary().me!;
     expect(me.cpuSeconds).toBeGreaterThan(0.05);
