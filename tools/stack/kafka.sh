@@ -184,12 +184,7 @@ cmd_down() {
     log "kafka: not running"
   else
     log "kafka: stopping (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_until 30 pid_gone "$pid"; then
-      warn "kafka: pid $pid still alive after SIGTERM; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      wait_until 5 pid_gone "$pid" || die "kafka: could not stop pid $pid"
-    fi
+    terminate_pid kafka "$pid" || die "kafka: could not stop pid $pid"
     log "kafka: stopped"
   fi
   rm -f "$KAFKA_PIDFILE"

@@ -131,6 +131,17 @@ pid_alive() {
 
 pid_gone() { ! pid_alive "$1"; }
 
+# terminate_pid NAME PID [GRACE_SECS=30]: SIGTERM, and SIGKILL once the grace period is over;
+# false when the process outlives both.
+terminate_pid() {
+  local name=$1 pid=$2 grace=${3:-30}
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_until "$grace" pid_gone "$pid" && return 0
+  warn "$name: pid $pid still alive after SIGTERM; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_until 5 pid_gone "$pid"
+}
+
 # show_log_tail FILE [LINES=50]: dump the end of a log file to stderr.
 show_log_tail() {
   local file=$1 lines=${2:-50}

@@ -106,12 +106,7 @@ cmd_down() {
     if [[ -n "$pid" ]]; then
       if ! wait_until 10 pid_gone "$pid"; then
         warn "redis: pid $pid still alive after SHUTDOWN; sending SIGTERM"
-        kill -TERM "$pid" 2>/dev/null || true
-        if ! wait_until 10 pid_gone "$pid"; then
-          warn "redis: pid $pid still alive; sending SIGKILL"
-          kill -KILL "$pid" 2>/dev/null || true
-          wait_until 5 pid_gone "$pid" || die "redis: could not stop pid $pid"
-        fi
+        terminate_pid redis "$pid" 10 || die "redis: could not stop pid $pid"
       fi
     else
       log "redis: no pidfile; asked the server on 127.0.0.1:$REDIS_PORT to shut down"

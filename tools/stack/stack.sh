@@ -114,12 +114,7 @@ stop_instance() {
     return 0
   }
   log "services: stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_until 20 pid_gone "$pid"; then
-    warn "services: $name (pid $pid) still alive after SIGTERM; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_until 5 pid_gone "$pid" || true
-  fi
+  terminate_pid "services: $name" "$pid" 20 || true
   rm -f "$(instance_pidfile "$name")"
 }
 

@@ -115,12 +115,7 @@ cmd_down() {
     log "zipkin: not running"
   else
     log "zipkin: stopping (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_until 30 pid_gone "$pid"; then
-      warn "zipkin: pid $pid still alive after SIGTERM; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      wait_until 5 pid_gone "$pid" || die "zipkin: could not stop pid $pid"
-    fi
+    terminate_pid zipkin "$pid" || die "zipkin: could not stop pid $pid"
     log "zipkin: stopped"
   fi
   rm -f "$ZIPKIN_PIDFILE"
