@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
 import type { Api, ApiAnswer } from './api.js';
 import type { RunRecorder } from './metrics.js';
 import { type LatencySummary, summarizeLatencies } from './metrics.js';
-import { type OnSaleResult, TEST_CARD, ticketsWanted } from './scenarios.js';
+import { emptyOnSaleResult, type OnSaleResult, TEST_CARD, ticketsWanted } from './scenarios.js';
 import type { Buyer, OnSaleEvent } from './setup.js';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -159,19 +159,7 @@ export async function runCrowdSale(
   recorder: RunRecorder,
   options: CrowdOptions,
 ): Promise<OnSaleResult & { seen: { difficulties: number[]; solveMs: number[] } }> {
-  const result: OnSaleResult = {
-    soldOut: false,
-    secondsToSellOut: 0,
-    purchases: 0,
-    ticketsSold: 0,
-    seatTicketsSold: 0,
-    gaTicketsSold: 0,
-    holds: 0,
-    holdAttempts: 0,
-    holdConflicts: 0,
-    ordersFailed: 0,
-    buyersAtLimit: 0,
-  };
+  const result = emptyOnSaleResult();
   const seen = { difficulties: [] as number[], solveMs: [] as number[] };
   // One long-lived stream per buyer in line, apart from the requests' pool.
   const streams = new Agent({ connections: buyers.length + 8, pipelining: 1, bodyTimeout: 0 });

@@ -74,15 +74,9 @@ class SaleState {
   }
 }
 
-export async function runOnSale(
-  api: Api,
-  event: OnSaleEvent,
-  buyers: Buyer[],
-  recorder: RunRecorder,
-  options: OnSaleOptions,
-): Promise<OnSaleResult> {
-  const state = new SaleState(new SeatBoard(event.map), event);
-  const result: OnSaleResult = {
+/** A sale's tallies before the first buyer arrives. */
+export function emptyOnSaleResult(): OnSaleResult {
+  return {
     soldOut: false,
     secondsToSellOut: 0,
     purchases: 0,
@@ -95,6 +89,17 @@ export async function runOnSale(
     ordersFailed: 0,
     buyersAtLimit: 0,
   };
+}
+
+export async function runOnSale(
+  api: Api,
+  event: OnSaleEvent,
+  buyers: Buyer[],
+  recorder: RunRecorder,
+  options: OnSaleOptions,
+): Promise<OnSaleResult> {
+  const state = new SaleState(new SeatBoard(event.map), event);
+  const result = emptyOnSaleResult();
   const deadline = performance.now() + options.timeLimitSeconds * 1000;
 
   const readMap = async (): Promise<SeatMapAnswer | undefined> => {
