@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { InProcessTransport } from '../src/bus/in-process.js';
 import { consumeOnce } from '../src/bus/inbox.js';
@@ -364,6 +365,52 @@ describe('the outbox relay', () => {
       timeout: 5_000,
       interval: 20,
     });
+  });
+
+  it('listens again after the server drops its LISTEN connection, giving that connection back once', async () => {
+    const own = createDatabase({ url: databaseUrl, poolSize: 3, applicationName: 'relay-dropped', logger });
+    databases.push(own);
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const mailer = recorder();
+    await transport.subscribe({ group: 'mailer', topics: ['order-placed'], handle: mailer.handle });
+    const clients: pg.PoolClient[] = [];
+    own.pool.on('connect', (client) => clients.push(client));
+    const relay = new OutboxRelay({
+      db: own,
+      schema,
+      source: 'order',
+      transport,
+      logger,
+      pollIntervalMs: 60_000,
+    });
+    relays.push(relay);
+    await relay.start();
+    const listeningBackend = async () => {
+      const { rows } = await db.pool.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = 'relay-dropped' AND query LIKE 'LISTEN%'`,
+      );
+      return rows[0]?.pid;
+    };
+    await vi.waitFor(async () => expect(await listeningBackend()).toBeDefined());
+    const first = await listeningBackend();
+
+    // The server ends the session, as on a restart or failover. pg reports the server's message and
+    // then, when the socket fails too, a second 'error' on the same client: CI once crashed on it.
+    const dropped = clients.find(
+      (client) => (client as unknown as { processID: number }).processID === first,
+    )!;
+    await db.pool.query('SELECT pg_terminate_backend($1)', [first]);
+    await vi.waitFor(async () => expect([undefined, first]).not.toContain(await listeningBackend()), {
+      timeout: 10_000,
+    });
+    expect(() => dropped.emit('error', new Error('read ECONNRESET'))).not.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the relay's retry delay
+    // Still one LISTEN connection: the late error neither released twice nor started a second one.
+    expect(own.pool.totalCount).toBe(1);
+
+    const [id] = await append(schema, [orderPlaced('o-1')]);
+    await vi.waitFor(() => expect(mailer.events.map((event) => event.id)).toEqual([id]), { timeout: 5_000 });
   });
 
   it('stops publishing once stopped', async () => {

@@ -69,7 +69,8 @@ export interface OutboxRelayOptions {
 
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
-  private listener: pg.PoolClient | undefined;
+  /** The connection held for LISTEN, and how to give it back exactly once. */
+  private listener: { client: pg.PoolClient; release: (destroy?: boolean) => void } | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
@@ -271,18 +272,32 @@ export class OutboxRelay {
         client.release();
         return;
       }
-      this.listener = client;
+      // pg may emit 'error' more than once for one broken connection, and stop() may be releasing
+      // it at the same moment: a second release() throws inside pg-pool, so only the first counts.
+      let released = false;
+      const release = (destroy?: boolean): void => {
+        if (released) return;
+        released = true;
+        client.release(destroy);
+      };
+      const listener = { client, release };
+      this.listener = listener;
       client.on('notification', () => this.kick());
       client.on('error', () => {
+        if (released) return; // a later report of the same failure, or an error after stop()
         // The polling timer keeps events moving; try to listen again later.
-        this.listener = undefined;
-        client.release(true);
+        if (this.listener === listener) this.listener = undefined;
+        release(true);
         setTimeout(() => {
           if (!this.stopped) void this.listen();
         }, 2_000).unref();
       });
       await client.query(`LISTEN "${this.options.schema}_outbox"`);
     } catch (error) {
+      // A connection that could not LISTEN is no use: give it back before trying again.
+      const failed = this.listener;
+      this.listener = undefined;
+      failed?.release(true);
       this.options.logger.debug({ err: error }, 'outbox relay could not LISTEN; polling only');
       if (!this.stopped) setTimeout(() => void this.listen(), 2_000).unref();
     }
@@ -296,7 +311,7 @@ export class OutboxRelay {
     if (this.listener) {
       const listener = this.listener;
       this.listener = undefined;
-      await listener.query(`UNLISTEN *`).catch(() => undefined);
+      await listener.client.query(`UNLISTEN *`).catch(() => undefined);
       listener.release();
     }
   }
