@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import type { CardInput } from '@ticketing/contracts';
 import { InvalidCardNumberError } from './errors.js';
+import type { TokenCard } from './gateway.js';
 
 export interface CardSummary {
   brand: string;
@@ -59,6 +60,22 @@ export function summarizeCard(card: CardInput, fingerprintSecret: string): CardS
     expMonth: card.expMonth,
     expYear: card.expYear,
     fingerprint: createHmac('sha256', fingerprintSecret).update(digits).digest('hex'),
+  };
+}
+
+/**
+ * A card known only by a gateway token, in the same shape. The gateway's fingerprint is keyed
+ * like ours, so the admin view and the database never hold the gateway's value itself.
+ */
+export function summarizeTokenCard(card: TokenCard, gateway: string, fingerprintSecret: string): CardSummary {
+  return {
+    brand: card.brand,
+    last4: card.last4,
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    fingerprint: createHmac('sha256', fingerprintSecret)
+      .update(`${gateway}:${card.gatewayFingerprint}`)
+      .digest('hex'),
   };
 }
 

@@ -49,6 +49,16 @@ export type RefundOutcome =
     }
   | { status: 'pending'; gatewayRefundId: string | null; response: Record<string, unknown> };
 
+/** The card behind a gateway token, as the gateway describes it: never the number. */
+export interface TokenCard {
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  /** The gateway's own fingerprint of the card number: the same card gives the same value. */
+  gatewayFingerprint: string;
+}
+
 export interface PaymentGateway {
   readonly name: 'sandbox' | 'stripe';
   /** Whether a card number may be sent (the sandbox), or only a token (Stripe, bar its test cards). */
@@ -56,6 +66,12 @@ export interface PaymentGateway {
   /** The gateway token standing for a card it accepts (Stripe's test cards), if any. */
   tokenForCard(digits: string): string | undefined;
   acceptsToken(): boolean;
+  /**
+   * The card a token stands for, so that caps and fraud rules count it like a typed card;
+   * undefined when the token is unknown or is not a card (the charge then says why).
+   * Throws GatewayTransientError when the gateway cannot answer.
+   */
+  describeToken(token: string): Promise<TokenCard | undefined>;
   charge(request: ChargeRequest): Promise<ChargeOutcome>;
   /**
    * What became of an earlier charge of this payment whose answer was lost; undefined when the

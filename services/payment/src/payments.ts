@@ -15,9 +15,10 @@ import {
   newId,
 } from '@ticketing/platform';
 import { checkCardCap } from './card-caps.js';
-import { type CardSummary, cardDigits, cardExpired, summarizeCard } from './cards.js';
+import { type CardSummary, cardDigits, cardExpired, summarizeCard, summarizeTokenCard } from './cards.js';
 import type { PaymentServiceConfig } from './config.js';
 import {
+  GatewayUnavailableError,
   IdempotencyMismatchError,
   PaymentMethodRequiredError,
   PaymentNotFoundError,
@@ -165,6 +166,21 @@ export async function chargeOrder(
   throw new Error('a payment for this order was created concurrently but cannot be read');
 }
 
+/** The card behind a token, fingerprinted like ours; 503 when the gateway cannot say in time. */
+async function describeTokenCard(deps: PaymentDeps, token: string): Promise<CardSummary | undefined> {
+  const described = await withinTimeout(
+    deps.gateway.describeToken(token).then((card) => ({ card })),
+    deps.settings.gatewayTimeoutMs,
+  ).catch((error: unknown) => {
+    throw error instanceof GatewayTransientError ? new GatewayUnavailableError(error.message) : error;
+  });
+  if (!described) throw new GatewayUnavailableError('it did not describe the card in time');
+  return (
+    described.card &&
+    summarizeTokenCard(described.card, deps.gateway.name, deps.settings.cardFingerprintSecret)
+  );
+}
+
 async function createPayment(
   deps: PaymentDeps,
   input: CreatePaymentBody,
@@ -173,19 +189,22 @@ async function createPayment(
   idempotencyKey: string | undefined,
 ): Promise<PaymentView | undefined> {
   const now = deps.clock.now();
+  // A token (Stripe Elements) names its card only at the gateway: ask, so that the card cap and
+  // the fraud rules count it like a typed card.
+  const card = method.summary ?? (method.token ? await describeTokenCard(deps, method.token) : undefined);
   const rules = deps.settings.fraud;
   const recent = await repository.countRecentActivity(
     deps.db.orm,
     {
       userId: input.userId,
-      cardFingerprint: method.summary?.fingerprint ?? null,
+      cardFingerprint: card?.fingerprint ?? null,
       ipAddress: input.ipAddress ?? null,
     },
     new Date(now.getTime() - rules.windowMinutes * 60_000),
   );
   const fraud = assessFraud(
     rules,
-    { amount: input.amount, hasCard: method.summary !== undefined, hasIp: input.ipAddress !== undefined },
+    { amount: input.amount, hasCard: card !== undefined, hasIp: input.ipAddress !== undefined },
     recent,
   );
   let failure: { code: string; reason: string } | undefined;
@@ -194,17 +213,17 @@ async function createPayment(
       code: 'fraud_blocked',
       reason: `Blocked by the fraud rules: ${fraud.reasons.map((reason) => reason.detail).join('; ')}`,
     };
-  } else if (method.summary && cardExpired(method.summary, now)) {
+  } else if (card && cardExpired(card, now)) {
     failure = { code: 'expired_card', reason: 'The card has expired' };
   }
   const payment = await deps.db.transaction(async (tx) => {
     // Under a lock per card and event, so two concurrent orders cannot both slip past the cap.
     const cardCap =
-      !failure && method.summary
+      !failure && card
         ? await checkCardCap(tx, deps, {
             eventId: input.eventId,
             quantity: input.quantity,
-            fingerprint: method.summary.fingerprint,
+            fingerprint: card.fingerprint,
           })
         : undefined;
     if (cardCap) failure = cardCap;
@@ -215,11 +234,11 @@ async function createPayment(
       amount: input.amount,
       currency: input.currency,
       paymentMethod: 'card',
-      cardBrand: method.summary?.brand ?? 'unknown',
-      cardLast4: method.summary?.last4 ?? null,
-      cardExpMonth: method.summary?.expMonth ?? null,
-      cardExpYear: method.summary?.expYear ?? null,
-      cardFingerprint: method.summary?.fingerprint ?? null,
+      cardBrand: card?.brand ?? 'unknown',
+      cardLast4: card?.last4 ?? null,
+      cardExpMonth: card?.expMonth ?? null,
+      cardExpYear: card?.expYear ?? null,
+      cardFingerprint: card?.fingerprint ?? null,
       paymentToken: method.token ?? null,
       status: failure ? 'FAILED' : 'PENDING',
       refundedAmount: 0,
@@ -243,8 +262,8 @@ async function createPayment(
       updatedAt: now,
     });
     if (inserted && failure) await appendToOutbox(tx, PAYMENT_SCHEMA, [paymentFailed(inserted)]);
-    if (inserted && cardCap && method.summary && input.eventId)
-      await repository.recordCardLimitRefusal(tx, input.eventId, method.summary, now);
+    if (inserted && cardCap && card && input.eventId)
+      await repository.recordCardLimitRefusal(tx, input.eventId, card, now);
     return inserted;
   });
   if (!payment) return undefined;

@@ -84,6 +84,10 @@ export class SandboxGateway implements PaymentGateway {
     return false;
   }
 
+  async describeToken(): Promise<undefined> {
+    return undefined; // takes no tokens
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeOutcome> {
     const key = chargeKey(request.paymentId);
     const digits = request.card?.digits ?? '';

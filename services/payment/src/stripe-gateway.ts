@@ -13,6 +13,7 @@ import {
   type PaymentGateway,
   type RefundOutcome,
   type RefundRequest,
+  type TokenCard,
 } from './gateway.js';
 
 /** Stripe's test PaymentMethods for the test cards of ARCHITECTURE.md (test keys only). */
@@ -144,6 +145,24 @@ export class StripeGateway implements PaymentGateway {
 
   acceptsToken(): boolean {
     return true;
+  }
+
+  async describeToken(token: string): Promise<TokenCard | undefined> {
+    try {
+      const card = (await this.client.paymentMethods.retrieve(token)).card;
+      if (!card?.fingerprint) return undefined;
+      return {
+        brand: card.brand,
+        last4: card.last4,
+        expMonth: card.exp_month,
+        expYear: card.exp_year,
+        gatewayFingerprint: card.fingerprint,
+      };
+    } catch (error) {
+      // A token Stripe does not know: the charge fails it with Stripe's own reason.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) return undefined;
+      return transientOrRethrow(error);
+    }
   }
 
   async charge(request: ChargeRequest): Promise<ChargeOutcome> {

@@ -29,7 +29,17 @@ interface SeenRequest {
   body: string;
 }
 
-/** Just enough of Stripe's API for the adapter: PaymentIntents and Refunds, with idempotency. */
+/**
+ * The cards behind the PaymentMethods the fake knows. Two tokens for one card share Stripe's
+ * fingerprint, as two Elements sessions of the same buyer would.
+ */
+const PAYMENT_METHOD_CARDS: Record<string, { brand: string; last4: string; fingerprint: string }> = {
+  pm_card_visa: { brand: 'visa', last4: '4242', fingerprint: 'Xt5EWLLDS7FJjR1c' },
+  pm_1VisaFromAnotherCheckout: { brand: 'visa', last4: '4242', fingerprint: 'Xt5EWLLDS7FJjR1c' },
+  pm_card_mastercard: { brand: 'mastercard', last4: '4444', fingerprint: 'Nm4PdBq2ZsYk8vRw' },
+};
+
+/** Just enough of Stripe's API for the adapter: PaymentMethods, PaymentIntents and Refunds, with idempotency. */
 class FakeStripe {
   readonly seen: SeenRequest[] = [];
   private readonly intents = new Map<string, Record<string, unknown>>();
@@ -62,6 +72,24 @@ class FakeStripe {
   private answer(method: string, url: string, form: URLSearchParams): { status: number; body: unknown } {
     const path = url.split('?')[0]!;
     if (method === 'POST' && path === '/v1/payment_intents') return this.createIntent(form);
+    const paymentMethod = /^\/v1\/payment_methods\/(\w+)$/.exec(path);
+    if (method === 'GET' && paymentMethod) {
+      const id = paymentMethod[1]!;
+      if (id === 'pm_card_stripe_unavailable') {
+        return { status: 500, body: { error: { type: 'api_error', message: 'Something went wrong' } } };
+      }
+      const card = PAYMENT_METHOD_CARDS[id];
+      if (!card) return notFound('PaymentMethod');
+      return {
+        status: 200,
+        body: {
+          id,
+          object: 'payment_method',
+          type: 'card',
+          card: { ...card, exp_month: 12, exp_year: 2034, country: 'US', funding: 'credit' },
+        },
+      };
+    }
     const retrieve = /^\/v1\/payment_intents\/(pi_\w+)$/.exec(path);
     if (method === 'GET' && retrieve) {
       const intent = this.intents.get(retrieve[1]!);
@@ -168,6 +196,7 @@ beforeAll(async () => {
     STRIPE_API_URL: stripe.url,
     PAYMENT_FRAUD_MAX_PER_USER: '0',
     PAYMENT_FRAUD_MAX_PER_CARD: '0',
+    PAYMENT_MAX_TICKETS_PER_CARD: '4',
   });
 });
 afterAll(async () => {
@@ -194,7 +223,7 @@ describe('charging through Stripe', () => {
     expect(response.body).toMatchObject({
       status: 'COMPLETED',
       gateway: 'stripe',
-      card: { brand: 'unknown' },
+      card: { brand: 'visa', last4: '4242' },
     });
     expect(response.body.gatewayTransactionId).toMatch(/^pi_/);
     const sent = stripe.seen.find((seen) => seen.body.includes(request.orderId))!;
@@ -233,6 +262,40 @@ describe('charging through Stripe', () => {
     const response = await charge(p, paymentRequest({ payment: token(paymentMethod) }));
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ status: 'FAILED', failureCode });
+  });
+
+  it('counts a token’s card toward the per-card cap, by Stripe’s fingerprint, before charging', async () => {
+    const eventId = randomUUID();
+    const first = await charge(p, paymentRequest({ eventId, quantity: 3, payment: token('pm_card_visa') }));
+    expect(first.body.status).toBe('COMPLETED');
+    // Another checkout of the same card (another token) would take it past 4 tickets.
+    const request = paymentRequest({ eventId, quantity: 2, payment: token('pm_1VisaFromAnotherCheckout') });
+    const refused = await charge(p, request);
+    expect(refused.body).toMatchObject({ status: 'FAILED', failureCode: 'card_limit_reached' });
+    expect(
+      stripe.seen.some((seen) => seen.path === '/v1/payment_intents' && seen.body.includes(request.orderId)),
+    ).toBe(false);
+    // Another card is another cap. Stripe's own fingerprint is never stored, only our keyed one.
+    const other = await charge(
+      p,
+      paymentRequest({ eventId, quantity: 2, payment: token('pm_card_mastercard') }),
+    );
+    expect(other.body.status).toBe('COMPLETED');
+    const { rows } = await p.sql.query('SELECT card_fingerprint FROM payments.payments WHERE event_id = $1', [
+      eventId,
+    ]);
+    expect(rows.map((row) => row.card_fingerprint)).not.toContain('Xt5EWLLDS7FJjR1c');
+    expect(new Set(rows.map((row) => row.card_fingerprint)).size).toBe(2);
+  });
+
+  it('answers 503 and writes nothing when Stripe cannot describe the token’s card', async () => {
+    const request = paymentRequest({
+      eventId: randomUUID(),
+      quantity: 1,
+      payment: token('pm_card_stripe_unavailable'),
+    });
+    expectProblem(await charge(p, request), 503, 'payment_gateway_unavailable');
+    expect((await paymentOfOrder(p, request.orderId)).status).toBe(404);
   });
 
   it('keeps a processing PaymentIntent PENDING until the signed webhook settles it', async () => {
