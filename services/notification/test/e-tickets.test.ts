@@ -197,7 +197,11 @@ describe('mail over SMTP', { timeout: 90_000 }, () => {
     const mails = await waitForMail(account.email, 2);
     expect(mails[1]!.parsed.subject).toBe('Your tickets for Late Night Comedy');
     expect(mails[1]!.parsed.attachments.map((part) => part.filename)).toContain('event.ics');
-    const [sent] = await notificationsOf(t, admin, user.id, '&type=order-confirmed');
+    // The mail leaves before its row is marked SENT: wait for the row, not just the mailbox.
+    const confirmed = (items: any[]) => items.find((n) => n.type === 'order-confirmed');
+    const sent = confirmed(
+      await waitForNotifications(t, admin, user.id, (items) => confirmed(items)?.status === 'SENT'),
+    );
     expect(sent).toMatchObject({ status: 'SENT', lastError: null });
     expect(sent.attempts).toBeGreaterThanOrEqual(2);
   });
