@@ -1,8 +1,9 @@
 // The distributed mode as `tools/stack/stack.sh up --replica` runs it — PostgreSQL with a
 // streaming replica, Redis, Kafka, every service its own process, two ticket and two order
 // instances — and the faults it must survive: a ticket instance killed during a burst of holds,
-// Redis restarted, Kafka stopped for a minute. After each, the invariants checker finds nothing
-// wrong and nothing the outboxes held is lost.
+// Redis restarted (with buyers in a waiting room's line, and the gateway restarted too), Kafka
+// stopped for a minute. After each, the invariants checker finds nothing wrong, no place in line
+// is lost and nothing the outboxes held is lost.
 //
 // Slow (it starts ~12 processes), so it runs only with TEST_STACK=1: test:full runs it as its
 // own phase after the other tests (tools/stack/test-full.sh), on its own ports and folder.
@@ -13,6 +14,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectInvariantsHold } from '../../../services/order/test/support.js';
+import { solveChallenge } from '../../../services/ticket/test/queue-support.js';
 import { call } from '../../test/http.js';
 
 const run = promisify(execFile);
@@ -148,6 +150,70 @@ async function unsentEvents(): Promise<number> {
   return unsent;
 }
 
+/** A published concert with seats and 1,000 standing tickets, on sale now; its id. */
+async function publishedEvent(title: string): Promise<string> {
+  const startsAt = new Date(Date.now() + 30 * 86_400_000);
+  const created = await call(GATEWAY, 'POST', '/api/v1/events', {
+    token: adminToken,
+    body: {
+      title,
+      description: 'Every service its own process.',
+      location: 'Hall 9',
+      eventType: 'CONCERT',
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3 * 3_600_000).toISOString(),
+      currency: 'EUR',
+      basePrice: 3000,
+      venue: { sections: [{ name: 'Stalls', rows: 2, seatsPerRow: 5, category: 'STANDARD', price: 4000 }] },
+      ticketTypes: [{ name: 'Standing', price: 2500, quantity: 1_000 }],
+    },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const published = await call(GATEWAY, 'POST', `/api/v1/events/${created.body.id}/publish`, {
+    token: adminToken,
+  });
+  expect(published.status, JSON.stringify(published.body)).toBe(200);
+  return created.body.id;
+}
+
+/** Solves the room's challenge as the browser does and joins; the answer. */
+async function joinQueue(buyer: Buyer, queuedEventId: string) {
+  const challenge = await call(GATEWAY, 'GET', `/api/v1/events/${queuedEventId}/queue/challenge`, {
+    token: buyer.token,
+  });
+  expect(challenge.status, JSON.stringify(challenge.body)).toBe(200);
+  const nonce = solveChallenge(challenge.body.challenge, challenge.body.difficulty);
+  return call(GATEWAY, 'POST', `/api/v1/events/${queuedEventId}/queue`, {
+    token: buyer.token,
+    body: { challenge: challenge.body.challenge, nonce },
+  });
+}
+
+/** The `status` messages of a place's stream, as they come, until the stream ends. */
+async function followPlace(buyer: Buyer, placeId: string) {
+  const controller = new AbortController();
+  const response = await fetch(`${GATEWAY}/api/v1/queue/${placeId}/stream`, {
+    headers: { accept: 'text/event-stream', authorization: `Bearer ${buyer.token}` },
+    signal: controller.signal,
+  });
+  expect(response.status).toBe(200);
+  const messages: { status: string; admissionToken?: string }[] = [];
+  const ended = (async () => {
+    let buffer = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body!) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split('\n').find((line) => line.startsWith('data: '));
+        if (frame.includes('event: status') && data) messages.push(JSON.parse(data.slice(6)));
+      }
+    }
+  })().catch(() => undefined);
+  return { messages, ended, close: () => controller.abort() };
+}
+
 async function instancePid(name: string): Promise<number> {
   return Number((await readFile(join(STACK_ENV.STACK_DIR!, 'services', `${name}.pid`), 'utf8')).trim());
 }
@@ -160,26 +226,7 @@ describe.skipIf(process.env.TEST_STACK !== '1')('the distributed stack (tools/st
     });
     sql = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
     adminToken = await login(ADMIN.username, ADMIN.password);
-    const startsAt = new Date(Date.now() + 30 * 86_400_000);
-    const created = await call(GATEWAY, 'POST', '/api/v1/events', {
-      token: adminToken,
-      body: {
-        title: 'Stack Night',
-        description: 'Every service its own process.',
-        location: 'Hall 9',
-        eventType: 'CONCERT',
-        startsAt: startsAt.toISOString(),
-        endsAt: new Date(startsAt.getTime() + 3 * 3_600_000).toISOString(),
-        currency: 'EUR',
-        basePrice: 3000,
-        venue: { sections: [{ name: 'Stalls', rows: 2, seatsPerRow: 5, category: 'STANDARD', price: 4000 }] },
-        ticketTypes: [{ name: 'Standing', price: 2500, quantity: 1_000 }],
-      },
-    });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    eventId = created.body.id;
-    const published = await call(GATEWAY, 'POST', `/api/v1/events/${eventId}/publish`, { token: adminToken });
-    expect(published.status, JSON.stringify(published.body)).toBe(200);
+    eventId = await publishedEvent('Stack Night');
     const seats = await call(GATEWAY, 'GET', `/api/v1/events/${eventId}/seats`);
     standingTypeId = seats.body.ticketTypes[0].id;
   }, 600_000);
@@ -266,6 +313,89 @@ describe.skipIf(process.env.TEST_STACK !== '1')('the distributed stack (tools/st
     await orderConfirmed(after, (await purchase(after)).id);
     await buyerNotified(during!);
     await expectInvariantsHold(DATABASE_URL, { timeoutMs: 30_000 });
+  }, 300_000);
+
+  it('keeps every place in line through a Redis restart and a gateway restart, and streams on after', async () => {
+    // A queued event of its own, one admission a minute: nobody is let in before the end.
+    const queued = await publishedEvent('Stack Queue Night');
+    const switched = await call(GATEWAY, 'PUT', `/api/v1/events/${queued}/waiting-room`, {
+      token: adminToken,
+      body: { enabled: true, admitPerMinute: 1, reason: 'stack test: a line to keep' },
+    });
+    expect(switched.status, JSON.stringify(switched.body)).toBe(200);
+    const buyers = await Promise.all(Array.from({ length: 4 }, () => newBuyer()));
+    const places: { id: string; number: number }[] = [];
+    for (const buyer of buyers) {
+      const joined = await joinQueue(buyer, queued);
+      expect(joined.status, JSON.stringify(joined.body)).toBe(201);
+      places.push({ id: joined.body.id, number: joined.body.number });
+    }
+    // Arrival order: each later buyer stands behind the one before.
+    expect(places.map((place) => place.number)).toEqual(
+      [...places.map((place) => place.number)].sort((a, b) => a - b),
+    );
+    expect(new Set(places.map((place) => place.number)).size).toBe(4);
+    const standing = async () =>
+      Promise.all(
+        buyers.map(async (buyer, index) => {
+          const answer = await call(GATEWAY, 'GET', `/api/v1/queue/${places[index]!.id}`, {
+            token: buyer.token,
+          });
+          expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+          return { id: answer.body.id, number: answer.body.number, status: answer.body.status };
+        }),
+      );
+    const before = await standing();
+
+    await stack('redis', 'down');
+    try {
+      expect(await standing()).toEqual(before);
+    } finally {
+      await stack('redis', 'up');
+    }
+    // The gateway restarts (a deploy, a crash): it keeps nothing of the line either.
+    const gatewayPid = await instancePid('gateway-1');
+    process.kill(gatewayPid, 'SIGTERM');
+    await expect
+      .poll(
+        () => {
+          try {
+            process.kill(gatewayPid, 0);
+            return 'running';
+          } catch {
+            return 'gone';
+          }
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe('gone');
+    await stack('stack', 'up');
+    expect(await standing()).toEqual(before);
+    // Joining again finds the same place, without a new challenge.
+    const again = await call(GATEWAY, 'POST', `/api/v1/events/${queued}/queue`, { token: buyers[3]!.token });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ id: places[3]!.id, number: places[3]!.number });
+
+    // Live updates came back with Redis: switching the room off (on whichever ticket instance)
+    // admits everyone, and the stream (on whichever instance) says so and ends.
+    const stream = await followPlace(buyers[3]!, places[3]!.id);
+    try {
+      await expect.poll(() => stream.messages.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(stream.messages[0]).toMatchObject({ status: 'WAITING' });
+      const off = await call(GATEWAY, 'PUT', `/api/v1/events/${queued}/waiting-room`, {
+        token: adminToken,
+        body: { enabled: false, reason: 'stack test: the line is kept' },
+      });
+      expect(off.status, JSON.stringify(off.body)).toBe(200);
+      expect(off.body.admittedAtOnce).toBe(4);
+      await expect
+        .poll(() => stream.messages.at(-1)?.status, { timeout: 15_000, interval: 100 })
+        .toBe('ADMITTED');
+      expect(stream.messages.at(-1)?.admissionToken).toEqual(expect.any(String));
+    } finally {
+      stream.close();
+      await stream.ended;
+    }
   }, 300_000);
 
   it('loses nothing while Kafka is stopped for a minute', async () => {
