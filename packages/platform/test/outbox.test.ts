@@ -497,6 +497,38 @@ describe('the outbox relay', () => {
     const rows = await outboxRows(schema);
     expect(rows.filter((row) => row.published_at === null)).toEqual([]);
   });
+
+  it('keeps an order’s events in the order they were written, with two relays at it', async () => {
+    const schema = await freshSchema();
+    // Two orders, each moving through twenty steps, one transaction after another.
+    const orders = ['order-1', 'order-2'];
+    for (const orderId of orders)
+      for (let step = 0; step < 20; step++) await append(schema, [orderPlaced(orderId, { step })]);
+    const transport = new InProcessTransport();
+    const seen = new Map<string, number[]>();
+    await transport.subscribe({
+      group: 'billing',
+      topics: ['order-placed'],
+      handle: async (event) => {
+        // A consumer whose time varies: two relays sending at once would overtake each other.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 8));
+        const { orderId, step } = event.payload as { orderId: string; step: number };
+        seen.set(orderId, [...(seen.get(orderId) ?? []), step]);
+      },
+    });
+    // One event per batch, so the relays would take turns event by event if they could.
+    const options = { schema, source: 'order', transport, logger, batchSize: 1, pollIntervalMs: 10 };
+    const relayA = new OutboxRelay({ ...options, db: openDatabase('relay-order-a') });
+    const relayB = new OutboxRelay({ ...options, db: openDatabase('relay-order-b') });
+    relays.push(relayA, relayB);
+    await Promise.all([relayA.start(), relayB.start()]);
+
+    await vi.waitFor(() => expect([...seen.values()].flat()).toHaveLength(40), {
+      timeout: 15_000,
+      interval: 50,
+    });
+    for (const orderId of orders) expect(seen.get(orderId)).toEqual([...Array(20).keys()]);
+  });
 });
 
 describe('consumer groups on the in-process transport', () => {

@@ -47,6 +47,9 @@ type OutboxRow = {
   attempts: number;
 };
 
+/** The first key of the relays' advisory lock (the second is the schema's hash). */
+const OUTBOX_LOCK_CLASS = 7_200_301;
+
 /** A Postgres array literal of ids (Drizzle would spread a JS array into a list of parameters). */
 const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
 
@@ -174,7 +177,15 @@ export class OutboxRelay {
     let failure: unknown;
     let outage = false;
     const published = await db.transaction(async (tx) => {
-      // SKIP LOCKED lets several instances relay the same outbox without blocking each other.
+      // One relay at a time per outbox. Two relays taking neighbouring batches at once could
+      // publish an order's later event before its earlier one; the one that finds the lock
+      // taken leaves the work to the holder, which drains until empty (and hears every NOTIFY).
+      const turn = await tx.execute<{ mine: boolean }>(
+        sql`SELECT pg_try_advisory_xact_lock(${OUTBOX_LOCK_CLASS}, hashtext(${schema})) AS mine`,
+      );
+      if (!turn.rows[0]?.mine) return 0;
+      // The row locks stay: should two relays ever overlap (an older version during a rolling
+      // deploy), they still never take the same row.
       const result = await tx.execute<OutboxRow>(sql`
         SELECT id, topic, message_key, payload, headers, created_at, attempts
         FROM ${sql.identifier(schema)}.outbox
