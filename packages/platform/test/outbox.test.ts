@@ -76,7 +76,7 @@ async function outboxRows(schema: string) {
     dead_at: Date | null;
     attempts: number;
     last_error: string | null;
-  }>(`SELECT id, published_at, dead_at, attempts, last_error FROM ${schema}.outbox ORDER BY id`);
+  }>(`SELECT id, published_at, dead_at, attempts, last_error FROM ${schema}.outbox ORDER BY seq`);
   return rows;
 }
 
@@ -496,6 +496,22 @@ describe('the outbox relay', () => {
     }
     const rows = await outboxRows(schema);
     expect(rows.filter((row) => row.published_at === null)).toEqual([]);
+  });
+
+  it('sends in write order, even when another host’s clock gave the later event the smaller id', async () => {
+    const schema = await freshSchema();
+    const transport = new InProcessTransport();
+    const mailer = recorder();
+    await transport.subscribe({ group: 'mailer', topics: ['order-placed'], handle: mailer.handle });
+    const [first] = await append(schema, [orderPlaced('o-1', { step: 'created' })]);
+    // Written next by an instance whose clock is behind: its UUIDv7 sorts before the first.
+    const behind = '00000000-0000-7000-8000-000000000001';
+    await db.pool.query(
+      `INSERT INTO ${schema}.outbox (id, topic, message_key, payload) VALUES ($1, 'order-placed', 'o-1', $2)`,
+      [behind, JSON.stringify({ orderId: 'o-1', step: 'confirmed' })],
+    );
+    await relayFor(schema, transport).drain();
+    expect(mailer.events.map((event) => event.id)).toEqual([first, behind]);
   });
 
   it('keeps an order’s events in the order they were written, with two relays at it', async () => {

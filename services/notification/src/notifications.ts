@@ -172,9 +172,12 @@ export async function resendNotification(deps: NotificationDeps, id: string): Pr
     createdAt: now,
     updatedAt: now,
   };
-  await repository.insertNotifications(deps.db.orm, [copy]);
-  // Read before waking the sender: the 202 describes the message as queued, not half sent.
-  const [row] = await repository.findNotifications(deps.db.orm, [copy.id]);
+  // Read in the inserting transaction: the 202 describes the message as queued, not half sent
+  // (the sender's own poll may pick it up the moment it commits).
+  const [row] = await deps.db.transaction(async (tx) => {
+    await repository.insertNotifications(tx, [copy]);
+    return repository.findNotifications(tx, [copy.id]);
+  });
   deps.onQueued();
   return toDetail(row!);
 }

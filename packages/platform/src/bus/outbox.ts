@@ -190,7 +190,7 @@ export class OutboxRelay {
         SELECT id, topic, message_key, payload, headers, created_at, attempts
         FROM ${sql.identifier(schema)}.outbox
         WHERE published_at IS NULL AND dead_at IS NULL
-        ORDER BY id
+        ORDER BY seq
         LIMIT ${batchSize}
         FOR UPDATE SKIP LOCKED`);
       const rows = result.rows;
