@@ -10,7 +10,8 @@ import { createLogger } from '../src/logger.js';
 import { createTestDatabase } from '../src/testing/index.js';
 
 const logger = createLogger('silent');
-const PLATFORM = 'platform/0001_messaging.sql';
+/** The platform's own migrations (outbox and inbox), applied first in every schema. */
+const PLATFORM = ['platform/0001_messaging.sql', 'platform/0002_outbox_write_order.sql'];
 let databaseUrl: string;
 let db: Database;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -62,7 +63,7 @@ describe('runMigrations', () => {
   it('applies the messaging migration and the service files once, in order', async () => {
     const directory = await migrationsDir(ORDERS);
     const first = await runMigrations(db.pool, { schema: 'orders_a', directory }, logger);
-    expect(first).toEqual([PLATFORM, '0001_orders.sql', '0002_order_currency.sql']);
+    expect(first).toEqual([...PLATFORM, '0001_orders.sql', '0002_order_currency.sql']);
     expect(await tablesIn('orders_a')).toEqual(['inbox', 'orders', 'outbox', 'schema_migrations']);
     const { rows } = await db.pool.query(
       `INSERT INTO orders_a.orders (id, total) VALUES (gen_random_uuid(), 1000) RETURNING currency`,
@@ -71,7 +72,7 @@ describe('runMigrations', () => {
 
     const second = await runMigrations(db.pool, { schema: 'orders_a', directory }, logger);
     expect(second).toEqual([]);
-    expect(await appliedIn('orders_a')).toEqual(['0001_orders.sql', '0002_order_currency.sql', PLATFORM]);
+    expect(await appliedIn('orders_a')).toEqual(['0001_orders.sql', '0002_order_currency.sql', ...PLATFORM]);
   });
 
   it('applies a migration added later, and only that one', async () => {
@@ -92,10 +93,14 @@ describe('runMigrations', () => {
     const results = await Promise.all(
       instances.map((instance) => runMigrations(instance.pool, { schema: 'orders_race', directory }, logger)),
     );
-    expect(results.flat().sort()).toEqual(['0001_orders.sql', '0002_order_currency.sql', PLATFORM]);
+    expect(results.flat().sort()).toEqual(['0001_orders.sql', '0002_order_currency.sql', ...PLATFORM]);
     // One instance did all the work; the others waited for the lock and found nothing to do.
     expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);
-    expect(await appliedIn('orders_race')).toEqual(['0001_orders.sql', '0002_order_currency.sql', PLATFORM]);
+    expect(await appliedIn('orders_race')).toEqual([
+      '0001_orders.sql',
+      '0002_order_currency.sql',
+      ...PLATFORM,
+    ]);
   });
 
   it('refuses to start when an applied migration was edited', async () => {
@@ -126,7 +131,7 @@ describe('runMigrations', () => {
       /^migration orders_fail\/0002_refunds\.sql failed: invalid input syntax/,
     );
     expect(await tablesIn('orders_fail')).toEqual(['inbox', 'orders', 'outbox', 'schema_migrations']);
-    expect(await appliedIn('orders_fail')).toEqual(['0001_orders.sql', PLATFORM]);
+    expect(await appliedIn('orders_fail')).toEqual(['0001_orders.sql', ...PLATFORM]);
 
     // The lock was released and the connection is clean: once fixed, the start goes on from 0002.
     await writeFile(

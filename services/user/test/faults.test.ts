@@ -168,6 +168,7 @@ describe('several instances starting at once', () => {
       '0001_init.sql',
       '0002_revoked_access_tokens.sql',
       'platform/0001_messaging.sql',
+      'platform/0002_outbox_write_order.sql',
     ]);
   });
 });
