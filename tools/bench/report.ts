@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { InvariantReport } from '@ticketing/order-service';
 import type { WaitingRoomFigures } from './crowd.js';
 import type { LatencySummary, SecondSample } from './metrics.js';
+import type { OutboxLag } from './outbox-lag.js';
 import type { PgbenchResult } from './pgbench.js';
 import type { UsageSummary } from './process-usage.js';
 import type { ProfileSummary } from './profile.js';
@@ -32,6 +33,8 @@ export interface ScenarioReport {
   cpuTimeline: Record<string, { second: number; cpuPercent: number; rssMb: number }[]>;
   /** The crowd with the waiting room on: its admission rate and the time in line. */
   waitingRoom?: WaitingRoomFigures;
+  /** How far the sale's events trailed it in the outboxes (on-sale scenarios). */
+  outbox?: OutboxLag;
 }
 
 /** The crowd on-sale without and with the waiting room, side by side (`--waiting-room`). */
@@ -99,6 +102,15 @@ function usageTable(usage: Record<string, UsageSummary>): string[] {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ];
+}
+
+/** The outbox backlog of a sale in one line. */
+function outboxLine(lag: OutboxLag): string {
+  const drained =
+    lag.drainSecondsAfterSale === null
+      ? 'still waiting 120 s after the sale'
+      : `all sent ${fixed(lag.drainSecondsAfterSale)} s after the sale`;
+  return `at most ${lag.peakPending} waiting in the outboxes, the oldest ${fixed(lag.peakOldestMs, 0)} ms old at worst; ${drained}`;
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -216,6 +228,7 @@ export function renderMarkdown(report: BenchReport): string {
           .join(', ')}.`,
         '',
       );
+    if (scenario.outbox) lines.push(`Events: ${outboxLine(scenario.outbox)}.`, '');
     lines.push(
       `![throughput](${scenario.name}-throughput.svg) ![latency](${scenario.name}-latency.svg) ![cpu](${scenario.name}-cpu.svg)`,
       '',
@@ -413,6 +426,7 @@ export function summaryLines(report: BenchReport, dir: string): string[] {
       lines.push(
         `${scenario.name}: ${fixed(scenario.browse.readsPerSecond)} reads/s, ${scenario.browse.failures} failed`,
       );
+    if (scenario.outbox) lines.push(`${scenario.name}: events ${outboxLine(scenario.outbox)}`);
   }
   if (report.waitingRoom) {
     const room = report.scenarios.find((scenario) => scenario.name === 'crowd-room')?.waitingRoom;

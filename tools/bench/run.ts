@@ -13,6 +13,7 @@ import { Api } from './api.js';
 import { runCrowdSale, waitingRoomFigures } from './crowd.js';
 import { launchPlatform, type Mode, ROOT } from './launch.js';
 import { RunRecorder } from './metrics.js';
+import { OutboxLagWatcher } from './outbox-lag.js';
 import {
   createScratchInventory,
   dropScratchInventory,
@@ -268,6 +269,8 @@ async function main(): Promise<number> {
       const recorder = new RunRecorder();
       const usage = sampler();
       usage.start();
+      const outbox = new OutboxLagWatcher(platform.databaseUrl);
+      await outbox.start();
       let saleOver = false;
       const reading = readers.length
         ? runBrowse(api, readers, catalogue, searchWords, recorder, () => saleOver)
@@ -280,6 +283,7 @@ async function main(): Promise<number> {
       saleOver = true;
       const browse = await reading;
       usage.stop();
+      const outboxLag = await outbox.stop();
       const seconds = sale.secondsToSellOut;
       const scenario: ScenarioReport = {
         name,
@@ -297,8 +301,11 @@ async function main(): Promise<number> {
         usage: usage.summary(),
         timeline: recorder.timeline(),
         cpuTimeline: usage.cpuTimeline(),
+        outbox: outboxLag,
       };
       recorder.close();
+      if (outboxLag.drainSecondsAfterSale === null)
+        report.warnings.push(`${name}: the outboxes still held events 120 s after the sale`);
       scenario.cpuMsPerPurchase = cpuPerPurchase(scenario.usage, sale.purchases);
       report.scenarios.push(scenario);
       log(
