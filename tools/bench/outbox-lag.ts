@@ -50,7 +50,12 @@ export class OutboxLagWatcher {
     );
     this.schemas = rows.map((row) => row.schema);
     this.timer = setInterval(() => {
-      this.sampling = this.sampling.then(() => this.sample()).catch(() => undefined);
+      this.sampling = this.sampling
+        .then(() => this.sample())
+        .then(
+          () => undefined,
+          () => undefined, // a missed sample is only a missed sample
+        );
     }, this.intervalMs);
   }
 
