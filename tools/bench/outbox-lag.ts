@@ -2,6 +2,8 @@
 // events written to the services' outboxes and not yet taken by the transport (the in-process
 // bus, or Kafka), and how old the oldest of them is; after the sale, how long the outboxes take
 // to empty. A relay that cannot keep up shows as a growing backlog and a rising oldest age.
+// Then, from the consumers' inboxes, how long each of the sale's events took from being written
+// to being handled by each consumer (outbox, transport and consumer together).
 import pg from 'pg';
 
 export interface OutboxLag {
@@ -12,6 +14,79 @@ export interface OutboxLag {
   /** From the end of the sale until every outbox was empty (0 when it already was). */
   drainSecondsAfterSale: number | null;
   samples: number;
+  /**
+   * From an event's write to its handling, per consumer that handled it (inbox rows): the start
+   * of the transaction that wrote it to the start of the one that handled it (both `now()`).
+   */
+  handled: HandledLatency;
+  /** The same per consumer (`<schema>/<consumer>`), slowest p99 first. */
+  handledBy: ({ consumer: string } & HandledLatency)[];
+}
+
+export interface HandledLatency {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Write-to-handled latency of the events written since `since`, overall and per consumer. */
+async function handledLatency(client: pg.Client, schemas: string[], since: Date) {
+  if (schemas.length === 0) return { overall: NO_LATENCY, byConsumer: [] };
+  const written = schemas
+    .map((schema) => `SELECT id, created_at FROM "${schema}".outbox WHERE created_at >= $1`)
+    .join(' UNION ALL ');
+  const handled = schemas
+    .map(
+      (schema) =>
+        `SELECT '${schema}/' || consumer AS consumer, event_id, processed_at FROM "${schema}".inbox WHERE processed_at >= $1`,
+    )
+    .join(' UNION ALL ');
+  const { rows } = await client.query<{
+    consumer: string | null;
+    count: string;
+    p50: number;
+    p99: number;
+    max: number;
+  }>(
+    `SELECT consumer, count(*) AS count,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99,
+            max(ms) AS max
+     FROM (SELECT h.consumer, extract(epoch FROM h.processed_at - w.created_at) * 1000 AS ms
+           FROM (${handled}) AS h JOIN (${written}) AS w ON w.id = h.event_id) AS latencies
+     GROUP BY GROUPING SETS ((), (consumer))`,
+    [since],
+  );
+  const latency = (row: (typeof rows)[number]): HandledLatency => ({
+    count: Number(row.count),
+    p50Ms: Number(row.p50),
+    p99Ms: Number(row.p99),
+    maxMs: Number(row.max),
+  });
+  const overallRow = rows.find((row) => row.consumer === null);
+  return {
+    overall: overallRow && Number(overallRow.count) > 0 ? latency(overallRow) : NO_LATENCY,
+    byConsumer: rows
+      .filter((row) => row.consumer !== null)
+      .map((row) => ({ consumer: row.consumer!, ...latency(row) }))
+      .sort((a, b) => b.p99Ms - a.p99Ms),
+  };
+}
+
+const NO_LATENCY: HandledLatency = { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+
+/** Inbox rows written since `since`, over every schema. */
+async function handledCount(client: pg.Client, schemas: string[], since: Date): Promise<number> {
+  if (schemas.length === 0) return 0;
+  const parts = schemas.map(
+    (schema) => `SELECT count(*) AS n FROM "${schema}".inbox WHERE processed_at >= $1`,
+  );
+  const { rows } = await client.query<{ n: string }>(
+    `SELECT sum(n) AS n FROM (${parts.join(' UNION ALL ')}) AS inboxes`,
+    [since],
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** A sample of every outbox in one statement: waiting events and the oldest one's age. */
@@ -36,6 +111,7 @@ export class OutboxLagWatcher {
   private peakPending = 0;
   private peakOldestMs = 0;
   private samples = 0;
+  private startedAt = new Date();
 
   constructor(
     private readonly databaseUrl: string,
@@ -49,6 +125,7 @@ export class OutboxLagWatcher {
       "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'outbox' ORDER BY 1",
     );
     this.schemas = rows.map((row) => row.schema);
+    this.startedAt = new Date((await this.client.query<{ now: Date }>('SELECT now()')).rows[0]!.now);
     this.timer = setInterval(() => {
       this.sampling = this.sampling
         .then(() => this.sample())
@@ -80,12 +157,23 @@ export class OutboxLagWatcher {
       }
       await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
     }
+    // The consumers may still be handling what was sent last: wait until their inboxes stop growing.
+    let handledBefore = -1;
+    for (let waited = 0; waited < limitSeconds * 1000; waited += 1_000) {
+      const handledNow = await handledCount(this.client!, this.schemas, this.startedAt);
+      if (handledNow === handledBefore) break;
+      handledBefore = handledNow;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    const { overall, byConsumer } = await handledLatency(this.client!, this.schemas, this.startedAt);
     await this.client?.end();
     return {
       peakPending: this.peakPending,
       peakOldestMs: this.peakOldestMs,
       drainSecondsAfterSale: drained,
       samples: this.samples,
+      handled: overall,
+      handledBy: byConsumer,
     };
   }
 }

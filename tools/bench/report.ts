@@ -110,7 +110,10 @@ function outboxLine(lag: OutboxLag): string {
     lag.drainSecondsAfterSale === null
       ? 'still waiting 120 s after the sale'
       : `all sent ${fixed(lag.drainSecondsAfterSale)} s after the sale`;
-  return `at most ${lag.peakPending} waiting in the outboxes, the oldest ${fixed(lag.peakOldestMs, 0)} ms old at worst; ${drained}`;
+  const handled = lag.handled.count
+    ? `; written to handled p50/p99/max ${fixed(lag.handled.p50Ms, 0)}/${fixed(lag.handled.p99Ms, 0)}/${fixed(lag.handled.maxMs, 0)} ms over ${lag.handled.count} handlings`
+    : '';
+  return `at most ${lag.peakPending} waiting in the outboxes, the oldest ${fixed(lag.peakOldestMs, 0)} ms old at worst; ${drained}${handled}`;
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -228,7 +231,21 @@ export function renderMarkdown(report: BenchReport): string {
           .join(', ')}.`,
         '',
       );
-    if (scenario.outbox) lines.push(`Events: ${outboxLine(scenario.outbox)}.`, '');
+    if (scenario.outbox) {
+      lines.push(`Events: ${outboxLine(scenario.outbox)}.`, '');
+      if (scenario.outbox.handledBy.length > 0)
+        lines.push(
+          'From an event’s write to its handling, per consumer:',
+          '',
+          '| consumer | handled | p50 ms | p99 ms | max ms |',
+          '| --- | ---: | ---: | ---: | ---: |',
+          ...scenario.outbox.handledBy.map(
+            (c) =>
+              `| ${c.consumer} | ${c.count} | ${fixed(c.p50Ms, 0)} | ${fixed(c.p99Ms, 0)} | ${fixed(c.maxMs, 0)} |`,
+          ),
+          '',
+        );
+    }
     lines.push(
       `![throughput](${scenario.name}-throughput.svg) ![latency](${scenario.name}-latency.svg) ![cpu](${scenario.name}-cpu.svg)`,
       '',
