@@ -30,18 +30,22 @@ export interface HandledLatency {
   maxMs: number;
 }
 
+/** One query over every service's schema: `perSchema` for each, joined with UNION ALL. */
+const overSchemas = (schemas: string[], perSchema: (schema: string) => string) =>
+  schemas.map(perSchema).join(' UNION ALL ');
+
 /** Write-to-handled latency of the events written since `since`, overall and per consumer. */
 async function handledLatency(client: pg.Client, schemas: string[], since: Date) {
   if (schemas.length === 0) return { overall: NO_LATENCY, byConsumer: [] };
-  const written = schemas
-    .map((schema) => `SELECT id, created_at FROM "${schema}".outbox WHERE created_at >= $1`)
-    .join(' UNION ALL ');
-  const handled = schemas
-    .map(
-      (schema) =>
-        `SELECT '${schema}/' || consumer AS consumer, event_id, processed_at FROM "${schema}".inbox WHERE processed_at >= $1`,
-    )
-    .join(' UNION ALL ');
+  const written = overSchemas(
+    schemas,
+    (schema) => `SELECT id, created_at FROM "${schema}".outbox WHERE created_at >= $1`,
+  );
+  const handled = overSchemas(
+    schemas,
+    (schema) =>
+      `SELECT '${schema}/' || consumer AS consumer, event_id, processed_at FROM "${schema}".inbox WHERE processed_at >= $1`,
+  );
   const { rows } = await client.query<{
     consumer: string | null;
     count: string;
@@ -79,26 +83,27 @@ const NO_LATENCY: HandledLatency = { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
 /** Inbox rows written since `since`, over every schema. */
 async function handledCount(client: pg.Client, schemas: string[], since: Date): Promise<number> {
   if (schemas.length === 0) return 0;
-  const parts = schemas.map(
+  const inboxes = overSchemas(
+    schemas,
     (schema) => `SELECT count(*) AS n FROM "${schema}".inbox WHERE processed_at >= $1`,
   );
-  const { rows } = await client.query<{ n: string }>(
-    `SELECT sum(n) AS n FROM (${parts.join(' UNION ALL ')}) AS inboxes`,
-    [since],
-  );
+  const { rows } = await client.query<{ n: string }>(`SELECT sum(n) AS n FROM (${inboxes}) AS inboxes`, [
+    since,
+  ]);
   return Number(rows[0]?.n ?? 0);
 }
 
 /** A sample of every outbox in one statement: waiting events and the oldest one's age. */
 async function sampleOutboxes(client: pg.Client, schemas: string[]) {
   if (schemas.length === 0) return { pending: 0, oldestMs: 0 };
-  const parts = schemas.map(
+  const outboxes = overSchemas(
+    schemas,
     (schema) =>
       `SELECT count(*) AS pending, min(created_at) AS oldest FROM "${schema}".outbox WHERE published_at IS NULL AND dead_at IS NULL`,
   );
   const { rows } = await client.query<{ pending: string; oldest_ms: string | null }>(
     `SELECT sum(pending) AS pending, extract(epoch FROM now() - min(oldest)) * 1000 AS oldest_ms
-     FROM (${parts.join(' UNION ALL ')}) AS outboxes`,
+     FROM (${outboxes}) AS outboxes`,
   );
   return { pending: Number(rows[0]?.pending ?? 0), oldestMs: Number(rows[0]?.oldest_ms ?? 0) };
 }

@@ -3,11 +3,10 @@
 // admission token. Every token that is not the buyer's own valid one is refused with its own
 // code; bad input gets problem+json naming the field; polling too fast gets 429.
 import { ManualClock } from '@ticketing/platform';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../../tools/test/http.js';
 import { login, registerAndLogin } from '../../user/test/support.js';
-import { queuedEvent, solveChallenge } from './queue-support.js';
+import { followPlace, joinQueue, queuedEvent, solveChallenge } from './queue-support.js';
 import {
   asUser,
   expectProblem,
@@ -43,17 +42,7 @@ afterAll(() => t?.stop());
 
 type Buyer = Awaited<ReturnType<typeof registerAndLogin>>;
 
-async function join(buyer: Buyer, eventId: string) {
-  const challenge = await call(t.gatewayUrl, 'GET', `/api/v1/events/${eventId}/queue/challenge`, {
-    token: buyer.tokens.accessToken,
-  });
-  expect(challenge.status, JSON.stringify(challenge.body)).toBe(200);
-  const nonce = solveChallenge(challenge.body.challenge, challenge.body.difficulty);
-  return call(t.gatewayUrl, 'POST', `/api/v1/events/${eventId}/queue`, {
-    token: buyer.tokens.accessToken,
-    body: { challenge: challenge.body.challenge, nonce },
-  });
-}
+const join = (buyer: Buyer, eventId: string) => joinQueue(t.gatewayUrl, buyer.tokens.accessToken, eventId);
 
 const placeOf = (buyer: Buyer, placeId: string) =>
   call(t.gatewayUrl, 'GET', `/api/v1/queue/${placeId}`, { token: buyer.tokens.accessToken });
@@ -307,29 +296,11 @@ describe('a buyer in the waiting room', () => {
     // A room of its own, one admission a minute: nothing is let in before the clock moves.
     const slow = await queuedEvent(t, { onSaleAt: null, admitPerMinute: 1 });
     const joined = await join(buyer, slow.eventId);
-    const response = await request(`${t.gatewayUrl}/api/v1/queue/${joined.body.id}/stream`, {
-      headers: { accept: 'text/event-stream', authorization: `Bearer ${buyer.tokens.accessToken}` },
-    });
-    expect(response.statusCode).toBe(200);
-    const messages: any[] = [];
-    const reading = (async () => {
-      let buffer = '';
-      for await (const chunk of response.body) {
-        buffer += chunk.toString();
-        let end = buffer.indexOf('\n\n');
-        while (end !== -1) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = frame.split('\n').find((line) => line.startsWith('data: '));
-          if (frame.includes('event: status') && data) messages.push(JSON.parse(data.slice(6)));
-          end = buffer.indexOf('\n\n');
-        }
-      }
-    })();
+    const { messages, ended } = await followPlace(t.gatewayUrl, buyer.tokens.accessToken, joined.body.id);
     await expect.poll(() => messages.length).toBe(1);
     expect(messages[0]).toMatchObject({ id: joined.body.id, status: 'WAITING', position: 1 });
     clock.advance(minutes(1));
-    await reading; // the stream ends once admitted
+    await ended; // the stream ends once admitted
     expect(messages.at(-1)).toMatchObject({ status: 'ADMITTED', admissionToken: expect.any(String) });
   });
 

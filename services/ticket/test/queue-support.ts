@@ -64,6 +64,45 @@ export function solveChallenge(challenge: string, difficulty: number): string {
   }
 }
 
+/** Solves the room's challenge as the browser does and joins through the gateway; the answer. */
+export async function joinQueue(gatewayUrl: string, token: string, eventId: string) {
+  const challenge = await call(gatewayUrl, 'GET', `/api/v1/events/${eventId}/queue/challenge`, { token });
+  expect(challenge.status, JSON.stringify(challenge.body)).toBe(200);
+  const nonce = solveChallenge(challenge.body.challenge, challenge.body.difficulty);
+  return call(gatewayUrl, 'POST', `/api/v1/events/${eventId}/queue`, {
+    token,
+    body: { challenge: challenge.body.challenge, nonce },
+  });
+}
+
+/**
+ * Opens a place's stream through the gateway and collects its `status` messages as they come;
+ * `ended` settles when the server ends the stream (or `close` aborts it).
+ */
+export async function followPlace(gatewayUrl: string, token: string, placeId: string) {
+  const controller = new AbortController();
+  const response = await fetch(`${gatewayUrl}/api/v1/queue/${placeId}/stream`, {
+    headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
+  expect(response.status).toBe(200);
+  const messages: any[] = [];
+  const ended = (async () => {
+    let buffer = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body!) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame.split('\n').find((line) => line.startsWith('data: '));
+        if (frame.includes('event: status') && data) messages.push(JSON.parse(data.slice(6)));
+      }
+    }
+  })().catch(() => undefined);
+  return { messages, ended, close: () => controller.abort() };
+}
+
 /** Pearson's correlation of two equally long series. */
 export function correlation(xs: number[], ys: number[]): number {
   const n = xs.length;

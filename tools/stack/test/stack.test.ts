@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectInvariantsHold } from '../../../services/order/test/support.js';
-import { solveChallenge } from '../../../services/ticket/test/queue-support.js';
+import { followPlace, joinQueue } from '../../../services/ticket/test/queue-support.js';
 import { call } from '../../test/http.js';
 
 const run = promisify(execFile);
@@ -176,44 +176,6 @@ async function publishedEvent(title: string): Promise<string> {
   return created.body.id;
 }
 
-/** Solves the room's challenge as the browser does and joins; the answer. */
-async function joinQueue(buyer: Buyer, queuedEventId: string) {
-  const challenge = await call(GATEWAY, 'GET', `/api/v1/events/${queuedEventId}/queue/challenge`, {
-    token: buyer.token,
-  });
-  expect(challenge.status, JSON.stringify(challenge.body)).toBe(200);
-  const nonce = solveChallenge(challenge.body.challenge, challenge.body.difficulty);
-  return call(GATEWAY, 'POST', `/api/v1/events/${queuedEventId}/queue`, {
-    token: buyer.token,
-    body: { challenge: challenge.body.challenge, nonce },
-  });
-}
-
-/** The `status` messages of a place's stream, as they come, until the stream ends. */
-async function followPlace(buyer: Buyer, placeId: string) {
-  const controller = new AbortController();
-  const response = await fetch(`${GATEWAY}/api/v1/queue/${placeId}/stream`, {
-    headers: { accept: 'text/event-stream', authorization: `Bearer ${buyer.token}` },
-    signal: controller.signal,
-  });
-  expect(response.status).toBe(200);
-  const messages: { status: string; admissionToken?: string }[] = [];
-  const ended = (async () => {
-    let buffer = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body!) {
-      buffer += decoder.decode(chunk, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = frame.split('\n').find((line) => line.startsWith('data: '));
-        if (frame.includes('event: status') && data) messages.push(JSON.parse(data.slice(6)));
-      }
-    }
-  })().catch(() => undefined);
-  return { messages, ended, close: () => controller.abort() };
-}
-
 async function instancePid(name: string): Promise<number> {
   return Number((await readFile(join(STACK_ENV.STACK_DIR!, 'services', `${name}.pid`), 'utf8')).trim());
 }
@@ -326,7 +288,7 @@ describe.skipIf(process.env.TEST_STACK !== '1')('the distributed stack (tools/st
     const buyers = await Promise.all(Array.from({ length: 4 }, () => newBuyer()));
     const places: { id: string; number: number }[] = [];
     for (const buyer of buyers) {
-      const joined = await joinQueue(buyer, queued);
+      const joined = await joinQueue(GATEWAY, buyer.token, queued);
       expect(joined.status, JSON.stringify(joined.body)).toBe(201);
       places.push({ id: joined.body.id, number: joined.body.number });
     }
@@ -380,7 +342,7 @@ describe.skipIf(process.env.TEST_STACK !== '1')('the distributed stack (tools/st
 
     // Live updates came back with Redis: switching the room off (on whichever ticket instance)
     // admits everyone, and the stream (on whichever instance) says so and ends.
-    const stream = await followPlace(buyers[3]!, places[3]!.id);
+    const stream = await followPlace(GATEWAY, buyers[3]!.token, places[3]!.id);
     try {
       await expect.poll(() => stream.messages.length, { timeout: 10_000 }).toBeGreaterThan(0);
       expect(stream.messages[0]).toMatchObject({ status: 'WAITING' });
