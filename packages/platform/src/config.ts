@@ -40,6 +40,8 @@ export interface PlatformConfig {
   /** When unset, the process starts an embedded PostgreSQL server under dataDir/pg. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Name repeated statements so the server prepares them once per connection. */
+  databasePreparedStatements: boolean;
   embeddedPostgresPort: number;
   /** When unset, cache, rate limits and pub/sub live in memory. */
   redisUrl: string | undefined;
@@ -178,6 +180,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     dataDir: present(env, 'DATA_DIR') ?? './data',
     databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    // Off for a connection pooler in transaction mode (PgBouncer), which cannot keep them.
+    databasePreparedStatements: readChoice(env, 'DATABASE_PREPARED_STATEMENTS', ['on', 'off'], 'on') === 'on',
     embeddedPostgresPort: readPort(env, 'EMBEDDED_POSTGRES_PORT', 54329),
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     kafkaBrokers: readHostPortList(env, 'KAFKA_BROKERS'),

@@ -67,6 +67,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   },
   { name: 'DATABASE_POOL_SIZE', readBy: 'all', default: '10', description: 'connections per service' },
   {
+    name: 'DATABASE_PREPARED_STATEMENTS',
+    readBy: 'all',
+    default: 'on',
+    description:
+      'prepare repeated statements on the server once per connection (off behind a pooler in transaction mode)',
+  },
+  {
     name: 'DATABASE_READ_URL',
     readBy: 'all',
     default: '—',

@@ -179,6 +179,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
       const db = createDatabase({
         url: infrastructure.databaseUrl,
         poolSize: config.databasePoolSize,
+        preparedStatements: config.databasePreparedStatements,
         applicationName: `ticketing-${module.name}`,
         logger,
         readReplica,

@@ -3,6 +3,7 @@ import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { prepareRepeatedStatements } from './prepared-statements.js';
 import { createReadRouter, type ReadReplicaSettings, type ReadRouter } from './read-replica.js';
 import { traceQueries } from './traced-pool.js';
 
@@ -30,6 +31,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** The read replica (DATABASE_READ_URL); without it every read runs on this pool. */
   readReplica?: ReadReplicaSettings;
+  /** Prepare repeated statements on the server (DATABASE_PREPARED_STATEMENTS; on by default). */
+  preparedStatements?: boolean;
 }
 
 export function createDatabase(options: DatabaseOptions): Database {
@@ -50,6 +53,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   pool.on('connect', (client) => {
     client.on('error', (error) => options.logger.warn({ err: error }, 'database connection lost'));
   });
+  if (options.preparedStatements ?? true) prepareRepeatedStatements(pool);
   traceQueries(pool);
   const orm = drizzle({ client: pool });
   const reads = createReadRouter({
