@@ -86,7 +86,7 @@ export async function onEventCancelled(deps: OrderDeps, event: DomainEvent): Pro
   let started = 0;
   await consumeOnce(deps.db, ORDER_SCHEMA, EVENT_CANCELLED_CONSUMER, event, async (tx) => {
     const now = deps.clock.now();
-    await repository.lockEventForOrders(tx, payload.eventId);
+    await repository.lockEventForCancellation(tx, payload.eventId);
     await repository.recordCancelledEvent(
       tx,
       { eventId: payload.eventId, reason: payload.reason, cancelledAt: new Date(payload.cancelledAt) },

@@ -185,8 +185,17 @@ export async function makeSagaDue(db: Executor, id: string, step: SagaStep, now:
     .where(and(eq(orders.id, id), eq(orders.sagaStep, step)));
 }
 
-/** Serialises confirming an event's orders with that event's cancellation. */
-export async function lockEventForOrders(tx: Executor, eventId: string): Promise<void> {
+/**
+ * Confirming an order and cancelling its event are serialised on one advisory lock per event:
+ * confirmations share it (an on-sale confirms hundreds of one event's orders a second, and an
+ * exclusive lock made them commit one after another), a cancellation takes it alone.
+ */
+export async function lockEventForConfirmation(tx: Executor, eventId: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(hashtext(${`orders:event:${eventId}`}))`);
+}
+
+/** Waits for the event's confirmations in progress, and keeps new ones out until commit. */
+export async function lockEventForCancellation(tx: Executor, eventId: string): Promise<void> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`orders:event:${eventId}`}))`);
 }
 

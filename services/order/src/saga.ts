@@ -211,7 +211,7 @@ async function sell(deps: OrderDeps, order: OrderRow): Promise<StepResult> {
   const now = deps.clock.now();
   const next = await deps.db.transaction(async (tx) => {
     // Ordered with the event's cancellation: an order confirmed after it is refunded at once.
-    await repository.lockEventForOrders(tx, order.eventId);
+    await repository.lockEventForConfirmation(tx, order.eventId);
     const cancelled = await repository.isEventCancelled(tx, order.eventId);
     const confirmed = await repository.advanceSaga(
       tx,
