@@ -28,7 +28,14 @@ import { detailedView } from './history.js';
 import { ipRangeOf } from './ip-ranges.js';
 import { checkIpRangeCap } from './purchase-caps.js';
 import * as repository from './repository.js';
-import { type BuyerInput, crashIfAsked, type OrderDeps, PAYMENT_REQUEST_ERRORS, runSaga } from './saga.js';
+import {
+  type BuyerInput,
+  crashIfAsked,
+  type OrderDeps,
+  PAYMENT_REQUEST_ERRORS,
+  runSaga,
+  type SagaMemo,
+} from './saga.js';
 import { ORDER_SCHEMA, type OrderLineRow, type OrderRow } from './tables.js';
 import { Unreachable } from './upstream.js';
 
@@ -200,8 +207,10 @@ export async function placeOrder(
   }
   deps.logger.info({ orderId, holdId: hold.id, total: created.totalAmount }, 'order recorded');
   crashIfAsked(deps, 'after-order-recorded');
-  const order = await runSaga(deps, created, input);
-  return answer(deps, order, true);
+  // The lines just written and the sale's tickets answer the buyer without being read again.
+  const memo: SagaMemo = { lines };
+  const order = await runSaga(deps, created, input, memo);
+  return answer(deps, order, true, memo);
 }
 
 class ConcurrentKeyUse extends Error {}
@@ -298,7 +307,12 @@ async function waitWhilePending(deps: OrderDeps, order: OrderRow): Promise<Order
 }
 
 /** The order as the buyer is answered: the order itself, or the problem that ended it. */
-async function answer(deps: OrderDeps, order: OrderRow, created: boolean): Promise<CheckoutAnswer> {
+async function answer(
+  deps: OrderDeps,
+  order: OrderRow,
+  created: boolean,
+  known: SagaMemo = {},
+): Promise<CheckoutAnswer> {
   if (order.status === 'FAILED') {
     const code = order.failureCode ?? 'payment_failed';
     const reason = order.failureReason ?? 'The order failed';
@@ -322,7 +336,7 @@ async function answer(deps: OrderDeps, order: OrderRow, created: boolean): Promi
       );
     throw new PaymentDeclinedError(order.id, code, reason);
   }
-  const view = await detailedView(deps, order);
+  const view = await detailedView(deps, order, known);
   if (order.status === 'PENDING') return { status: 202, order: view };
   return { status: created ? 201 : 200, order: view };
 }

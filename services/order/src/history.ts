@@ -4,7 +4,7 @@ import type { OrderPage, OrderTicket, OrderView } from '@ticketing/contracts';
 import type { Identity } from '@ticketing/platform';
 import { OrderNotFoundError } from './errors.js';
 import * as repository from './repository.js';
-import type { OrderDeps } from './saga.js';
+import type { OrderDeps, SagaMemo } from './saga.js';
 import type { OrderLineRow, OrderRow, OrderStatus } from './tables.js';
 import type { SoldTicketView } from './ticket-service.js';
 import { Unreachable } from './upstream.js';
@@ -70,13 +70,21 @@ export function toOrderView(
   };
 }
 
-/** The order with its e-tickets; without them (codes null) while the ticket service is unreachable. */
-export async function detailedView(deps: OrderDeps, order: OrderRow): Promise<OrderView> {
-  const lines = await repository.findLinesOfOrders(deps.db.orm, [order.id]);
+/**
+ * The order with its e-tickets; without them (codes null) while the ticket service is unreachable.
+ * The request that just bought it passes what it knows (its lines, the sale's tickets) instead.
+ */
+export async function detailedView(
+  deps: OrderDeps,
+  order: OrderRow,
+  known: SagaMemo = {},
+): Promise<OrderView> {
+  const lines = known.lines ?? (await repository.findLinesOfOrders(deps.db.orm, [order.id]));
   const sold = new Map<string, SoldTicketView>();
   if (order.status === 'CONFIRMED') {
     try {
-      for (const ticket of await deps.tickets.ticketsOfOrder(order.id)) sold.set(ticket.id, ticket);
+      const tickets = known.sold ?? (await deps.tickets.ticketsOfOrder(order.id));
+      for (const ticket of tickets) sold.set(ticket.id, ticket);
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
       deps.logger.warn(

@@ -19,7 +19,7 @@ import { orderCancelled, orderConfirmed, orderFailed } from './events.js';
 import type { PaymentService, PaymentView } from './payment-service.js';
 import * as repository from './repository.js';
 import { ORDER_SCHEMA, type OrderLineRow, type OrderRow, type SagaStep } from './tables.js';
-import type { TicketService } from './ticket-service.js';
+import type { SoldTicketView, TicketService } from './ticket-service.js';
 import { Unreachable } from './upstream.js';
 
 export interface OrderDeps {
@@ -33,6 +33,15 @@ export interface OrderDeps {
   catalogue: EventCatalogue;
   /** Wakes the recovery worker (a payment outcome arrived, an event was cancelled). */
   wake(): void;
+}
+
+/**
+ * What the request driving a saga already knows, so it is not read again: the order's lines
+ * (written with the order, never changed) and the tickets the sale answered with.
+ */
+export interface SagaMemo {
+  lines?: OrderLineRow[];
+  sold?: SoldTicketView[];
 }
 
 /** What only the buyer's request has: the card (never stored) and where the buyer is. */
@@ -81,12 +90,13 @@ async function record(
   order: OrderRow,
   changes: repository.OrderChanges & { sagaStep: SagaStep },
   event?: (order: OrderRow, lines: OrderLineRow[]) => NewEvent,
+  memo: SagaMemo = {},
 ): Promise<StepResult> {
   const now = deps.clock.now();
   const next = await deps.db.transaction(async (tx) => {
     const moved = await repository.advanceSaga(tx, order.id, order.sagaStep, changes, now);
     if (moved && event) {
-      const lines = await repository.findLinesOfOrders(tx, [order.id]);
+      const lines = memo.lines ?? (await repository.findLinesOfOrders(tx, [order.id]));
       await appendToOutbox(tx, ORDER_SCHEMA, [event(moved, lines)]);
     }
     return moved;
@@ -193,7 +203,7 @@ async function charge(deps: OrderDeps, order: OrderRow, buyer: BuyerInput | unde
   });
 }
 
-async function sell(deps: OrderDeps, order: OrderRow): Promise<StepResult> {
+async function sell(deps: OrderDeps, order: OrderRow, memo: SagaMemo): Promise<StepResult> {
   const outcome = await deps.tickets.sellHold(order.holdId, order.id, order.userId);
   crashIfAsked(deps, 'after-sale');
   if (outcome.kind === 'refused') {
@@ -230,11 +240,12 @@ async function sell(deps: OrderDeps, order: OrderRow): Promise<StepResult> {
       now,
     );
     if (confirmed) {
-      const lines = await repository.findLinesOfOrders(tx, [order.id]);
+      const lines = memo.lines ?? (await repository.findLinesOfOrders(tx, [order.id]));
       await appendToOutbox(tx, ORDER_SCHEMA, [orderConfirmed(confirmed, lines)]);
     }
     return confirmed;
   });
+  memo.sold = outcome.tickets;
   return advanced(next ?? (await repository.findOrder(deps.db.orm, order.id))!);
 }
 
@@ -260,12 +271,17 @@ async function refund(
   return { wait: `the payment service refused the refund: ${answer.problem.code ?? answer.status}` };
 }
 
-async function step(deps: OrderDeps, order: OrderRow, buyer: BuyerInput | undefined): Promise<StepResult> {
+async function step(
+  deps: OrderDeps,
+  order: OrderRow,
+  buyer: BuyerInput | undefined,
+  memo: SagaMemo,
+): Promise<StepResult> {
   switch (order.sagaStep) {
     case 'CHARGE':
       return charge(deps, order, buyer);
     case 'SELL':
-      return sell(deps, order);
+      return sell(deps, order, memo);
     case 'RELEASE_HOLD':
       await deps.tickets.releaseHold(order.holdId, order.userId);
       return fail(deps, order, {
@@ -339,12 +355,17 @@ function backoffMs(deps: OrderDeps, attempts: number, soon: boolean): number {
  * (a service down, a payment still processing); then gives the lease back with the time of
  * the next attempt. Answers the order as it is then.
  */
-export async function runSaga(deps: OrderDeps, claimed: OrderRow, buyer?: BuyerInput): Promise<OrderRow> {
+export async function runSaga(
+  deps: OrderDeps,
+  claimed: OrderRow,
+  buyer?: BuyerInput,
+  memo: SagaMemo = {},
+): Promise<OrderRow> {
   let order = claimed;
   while (order.sagaStep !== 'DONE') {
     let result: StepResult;
     try {
-      result = await step(deps, order, buyer);
+      result = await step(deps, order, buyer, memo);
     } catch (error) {
       if (error instanceof SimulatedCrash) throw error;
       const reason = error instanceof Unreachable ? error.message : `${(error as Error).message}`;
