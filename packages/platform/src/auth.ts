@@ -2,6 +2,7 @@
 // service-to-service call carries. The gateway puts the verified end user in it, so
 // services trust the identity without each re-verifying the user's access token.
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export const ROLES = ['USER', 'ORGANIZER', 'STAFF', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
@@ -27,6 +28,7 @@ const AUDIENCE = 'ticketing-services';
 export class InternalTokens {
   private readonly key: Uint8Array;
   private readonly cache = new Map<string, { token: string; refreshAt: number }>();
+  private readonly verified = new VerifiedTokens<InternalClaims>();
 
   constructor(
     secret: string,
@@ -56,6 +58,8 @@ export class InternalTokens {
   /** Returns the claims, or undefined for a missing, expired, forged or malformed token. */
   async verify(token: string | undefined): Promise<InternalClaims | undefined> {
     if (!token) return undefined;
+    const known = this.verified.get(token, Date.now());
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
@@ -66,7 +70,9 @@ export class InternalTokens {
       const user = payload.usr as Identity | undefined;
       if (user !== undefined && (typeof user.userId !== 'string' || !Array.isArray(user.roles)))
         return undefined;
-      return user ? { service: payload.svc, user } : { service: payload.svc };
+      const claims = user ? { service: payload.svc, user } : { service: payload.svc };
+      this.verified.remember(token, claims, payload.exp);
+      return claims;
     } catch (error) {
       if (error instanceof errors.JOSEError) return undefined;
       throw error;

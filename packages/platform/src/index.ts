@@ -28,3 +28,4 @@ export * from './signing-key.js';
 export * from './tracing.js';
 export * from './tracing-bus.js';
 export * from './tracing-http.js';
+export * from './verified-tokens.js';

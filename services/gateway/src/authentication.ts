@@ -9,8 +9,16 @@ import {
   ROLES,
   type Role,
   UnauthorizedError,
+  VerifiedTokens,
 } from '@ticketing/platform';
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import { request } from 'undici';
 import { AuthenticationUnavailableError } from './errors.js';
 import type { UpstreamPool } from './upstreams.js';
@@ -42,6 +50,8 @@ export class AccessTokenVerifier {
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private refreshDueAt = 0;
   private fetching: Promise<void> | undefined;
+  /** Signatures checked before (a buyer's token arrives with every request); revocation is checked each time. */
+  private readonly verified = new VerifiedTokens<JWTPayload>();
 
   constructor(private readonly deps: AccessTokenVerifierDeps) {}
 
@@ -57,20 +67,25 @@ export class AccessTokenVerifier {
         'The Authorization header must be "Bearer <access token>"',
         'malformed_authorization',
       );
-    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
-    try {
-      ({ payload } = await jwtVerify(match[1]!, (header) => this.key(header), {
-        issuer: ACCESS_TOKEN_ISSUER,
-        audience: ACCESS_TOKEN_AUDIENCE,
-        algorithms: ['EdDSA', 'ES256'],
-        currentDate: this.deps.clock.now(),
-      }));
-    } catch (error) {
-      if (error instanceof errors.JWTExpired)
-        throw new UnauthorizedError('The access token has expired', 'token_expired');
-      if (error instanceof errors.JOSEError)
-        throw new UnauthorizedError('The access token is not valid', 'invalid_token');
-      throw error;
+    const token = match[1]!;
+    const now = this.deps.clock.now();
+    let payload = this.verified.get(token, now.getTime());
+    if (!payload) {
+      try {
+        ({ payload } = await jwtVerify(token, (header) => this.key(header), {
+          issuer: ACCESS_TOKEN_ISSUER,
+          audience: ACCESS_TOKEN_AUDIENCE,
+          algorithms: ['EdDSA', 'ES256'],
+          currentDate: now,
+        }));
+      } catch (error) {
+        if (error instanceof errors.JWTExpired)
+          throw new UnauthorizedError('The access token has expired', 'token_expired');
+        if (error instanceof errors.JOSEError)
+          throw new UnauthorizedError('The access token is not valid', 'invalid_token');
+        throw error;
+      }
+      this.verified.remember(token, payload, payload.exp);
     }
     const roles = Array.isArray(payload.roles)
       ? payload.roles.filter((role): role is Role => ROLES.includes(role as Role))
