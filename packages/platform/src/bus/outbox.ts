@@ -180,19 +180,18 @@ export class OutboxRelay {
       // One relay at a time per outbox. Two relays taking neighbouring batches at once could
       // publish an order's later event before its earlier one; the one that finds the lock
       // taken leaves the work to the holder, which drains until empty (and hears every NOTIFY).
-      const turn = await tx.execute<{ mine: boolean }>(
-        sql`SELECT pg_try_advisory_xact_lock(${OUTBOX_LOCK_CLASS}, hashtext(${schema})) AS mine`,
-      );
-      if (!turn.rows[0]?.mine) return 0;
+      // The turn and the batch in one statement: the lock is tried once (a volatile function
+      // keeps the CTE from being inlined), and no row is locked unless the turn is ours.
       // The row locks stay: should two relays ever overlap (an older version during a rolling
       // deploy), they still never take the same row.
       const result = await tx.execute<OutboxRow>(sql`
-        SELECT id, topic, message_key, payload, headers, created_at, attempts
-        FROM ${sql.identifier(schema)}.outbox
-        WHERE published_at IS NULL AND dead_at IS NULL
-        ORDER BY seq
+        WITH turn AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_LOCK_CLASS}, hashtext(${schema})) AS mine)
+        SELECT o.id, o.topic, o.message_key, o.payload, o.headers, o.created_at, o.attempts
+        FROM turn, ${sql.identifier(schema)}.outbox o
+        WHERE turn.mine AND o.published_at IS NULL AND o.dead_at IS NULL
+        ORDER BY o.seq
         LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED`);
+        FOR UPDATE OF o SKIP LOCKED`);
       const rows = result.rows;
       if (rows.length === 0) return 0;
       const events: DomainEvent[] = rows.map((row) => ({
