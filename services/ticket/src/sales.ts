@@ -1,6 +1,6 @@
 // Sales: the order service converts a hold into SOLD tickets (its owner's, before expiry, once
 // per order) with their e-tickets, and gives sold tickets back on a refund.
-import type { ReleasedSold, ReleaseSoldBody, SellHoldBody, SoldHold } from '@ticketing/contracts';
+import type { ReleasedSold, ReleaseSoldBody, SellHoldBody, SoldHold, SoldTicket } from '@ticketing/contracts';
 import {
   AppError,
   appendToOutbox,
@@ -10,7 +10,7 @@ import {
   NotFoundError,
 } from '@ticketing/platform';
 import { changesOf } from './availability.js';
-import { type TicketCodeSigner, ticketsOfOrder } from './e-tickets.js';
+import { type TicketCodeSigner, ticketsOfOrder, toSoldTicket } from './e-tickets.js';
 import {
   HoldExpiredError,
   HoldNotActiveError,
@@ -37,8 +37,19 @@ const isUniqueViolation = (error: unknown, constraint: string) => {
   return cause.code === '23505' && cause.constraint === constraint;
 };
 
-async function soldHoldView(deps: SaleDeps, hold: HoldRow): Promise<SoldHold> {
-  const tickets = (await ticketsOfOrder(deps, hold.orderId!)).filter((ticket) => ticket.status === 'SOLD');
+/**
+ * The sale as the order service is answered. A sale made just now is answered from what it
+ * wrote (the tickets and their codes; only the ticket types' names are read); a repeated sale
+ * reads the order's tickets back.
+ */
+async function soldHoldView(
+  deps: SaleDeps,
+  hold: HoldRow,
+  fresh?: { tickets: repository.TicketRecord[]; codes: Map<string, string> },
+): Promise<SoldHold> {
+  const tickets = fresh
+    ? await withCodes(deps, hold, fresh.tickets, fresh.codes)
+    : (await ticketsOfOrder(deps, hold.orderId!)).filter((ticket) => ticket.status === 'SOLD');
   return {
     holdId: hold.id,
     orderId: hold.orderId!,
@@ -117,11 +128,36 @@ export async function sellHold(deps: SaleDeps, holdId: string, sale: SellHoldBod
         },
         fresh: true as const,
         tickets,
+        codes: new Map(eTickets.map((eTicket) => [eTicket.ticketId, eTicket.code])),
       };
     }),
   );
-  if (sold.fresh) deps.live.announce(sold.hold.eventId, changesOf(sold.tickets));
-  return soldHoldView(deps, sold.hold);
+  if (!sold.fresh) return soldHoldView(deps, sold.hold);
+  deps.live.announce(sold.hold.eventId, changesOf(sold.tickets));
+  return soldHoldView(deps, sold.hold, sold);
+}
+
+/** Sold tickets with their new codes, in the order ticketsOfOrder lists them. */
+async function withCodes(
+  deps: SaleDeps,
+  hold: HoldRow,
+  tickets: repository.TicketRecord[],
+  codes: Map<string, string>,
+): Promise<SoldTicket[]> {
+  const names = tickets.some((ticket) => ticket.ticketTypeId)
+    ? new Map(
+        (await repository.findTicketTypes(deps.db.orm, hold.eventId)).map((type) => [type.id, type.name]),
+      )
+    : new Map<string, string>();
+  return [...tickets]
+    .sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id))
+    .map((ticket) =>
+      toSoldTicket(
+        { ...ticket, code: codes.get(ticket.id) ?? null, checkedInAt: null },
+        hold.currency,
+        names,
+      ),
+    );
 }
 
 /**
