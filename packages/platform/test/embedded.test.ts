@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../src/database/embedded.js';
+import {
+  type EmbeddedPostgresServer,
+  socketDirectoryFor,
+  startEmbeddedPostgres,
+} from '../src/database/embedded.js';
 import { freePort } from '../src/testing/index.js';
 
 /** A logger that keeps what it is told, to see which recovery path ran. */
@@ -52,7 +56,16 @@ describe('startEmbeddedPostgres', () => {
     expect(messages.map((message) => message.msg)).toContain(
       'initialising the embedded PostgreSQL data directory',
     );
-    expect(running.url).toBe(`postgres://postgres:embedded%20test%20password@127.0.0.1:${port}/tickets`);
+    // On the machine, the platform talks to its server over the Unix socket in the data directory.
+    const socketDir = join(dataDir, 'pg');
+    expect(running.url).toBe(
+      `postgres://postgres:embedded%20test%20password@127.0.0.1:${port}/tickets?host=${encodeURIComponent(socketDir)}`,
+    );
+    const [over] = await query<{ address: string | null }>(
+      running.url,
+      'SELECT inet_server_addr() AS address',
+    );
+    expect(over!.address).toBeNull(); // no TCP address: a Unix-socket connection
     await query(running.url, `CREATE TABLE venues (name text); INSERT INTO venues VALUES ('Olympia')`);
     const [version] = await query<{ server_version_num: string }>(running.url, 'SHOW server_version_num');
     expect(Number(version!.server_version_num)).toBeGreaterThanOrEqual(180_000);
@@ -96,5 +109,12 @@ describe('startEmbeddedPostgres', () => {
 
     await running.stop();
     running = undefined;
+  });
+});
+
+describe('socketDirectoryFor', () => {
+  it('uses the data directory while the socket path fits in a Unix socket address, else none (TCP)', () => {
+    expect(socketDirectoryFor('/work/data/pg', 54329)).toBe('/work/data/pg');
+    expect(socketDirectoryFor(`/${'d'.repeat(95)}`, 54329)).toBeUndefined();
   });
 });

@@ -102,10 +102,29 @@ async function recoverStaleServer(pgDir: string, logger: Logger): Promise<void> 
   }
 }
 
+/** Longest Unix socket path the kernel takes (sun_path is 108 bytes with its terminator). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * The directory of the server's Unix socket: its own data directory, when the socket's path
+ * fits. The platform and the server are on one machine, and a statement sent over a Unix
+ * socket costs both sides less than over loopback TCP (no TCP stack; ADR 0025).
+ */
+export function socketDirectoryFor(pgDir: string, port: number): string | undefined {
+  return `${pgDir}/.s.PGSQL.${port}`.length <= MAX_SOCKET_PATH ? pgDir : undefined;
+}
+
+/** The server's URL: over its Unix socket when it has one, else loopback TCP. */
+function serverUrl(password: string, port: number, database: string, socketDir: string | undefined): string {
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  return socketDir ? `${base}?host=${encodeURIComponent(socketDir)}` : base;
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgresServer> {
   const pgDir = resolve(options.dataDir, 'pg');
+  const socketDir = socketDirectoryFor(pgDir, options.port);
   await mkdir(resolve(options.dataDir), { recursive: true });
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -121,7 +140,7 @@ export async function startEmbeddedPostgres(
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
-      'unix_socket_directories=',
+      `unix_socket_directories=${socketDir ?? ''}`,
       '-c',
       'max_connections=300',
     ],
@@ -142,10 +161,10 @@ export async function startEmbeddedPostgres(
       { cause: error },
     );
   }
-  const adminUrl = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
+  const adminUrl = serverUrl(options.password, options.port, 'postgres', socketDir);
   await ensureDatabase(adminUrl, options.database);
   return {
-    url: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${options.database}`,
+    url: serverUrl(options.password, options.port, options.database, socketDir),
     stop: () => server.stop(),
   };
 }
