@@ -1,5 +1,5 @@
 // Starts the platform under test for a mode: embedded (its own PostgreSQL, in-memory cache and
-// bus), stack (Debian's PostgreSQL and Redis from tools/stack), or distributed (not yet here).
+// bus), stack (Debian's PostgreSQL and Redis from tools/stack), or distributed (tools/stack/stack.sh).
 // The platform always runs as a child process so its CPU and memory are measured on their own.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -80,8 +80,22 @@ const SERVICES = ['GATEWAY', 'USER', 'EVENT', 'TICKET', 'ORDER', 'PAYMENT', 'NOT
 /** Ports of the benchmark's own PostgreSQL and Redis, apart from test:full's (55432/56379). */
 const STACK = { dir: '/tmp/ticketing-bench-stack', pgPort: '55442', redisPort: '56389' };
 
+/**
+ * What the benchmark asks of tools/stack/postgres.sh in every mode: a durable server (whatever
+ * the caller's shell says), and pg_stat_statements loaded, to count statements per purchase.
+ */
+export const BENCH_POSTGRES_ENV = { PG_DURABILITY: 'on', PG_PRELOAD_LIBRARIES: 'pg_stat_statements' };
+
+const stackEnv = () => ({
+  ...process.env,
+  ...BENCH_POSTGRES_ENV,
+  STACK_DIR: STACK.dir,
+  PG_PORT: STACK.pgPort,
+  REDIS_PORT: STACK.redisPort,
+});
+
 async function stackUp(log: (line: string) => void): Promise<{ databaseUrl: string; redisUrl: string }> {
-  const env = { ...process.env, STACK_DIR: STACK.dir, PG_PORT: STACK.pgPort, REDIS_PORT: STACK.redisPort };
+  const env = stackEnv();
   for (const component of ['postgres', 'redis']) {
     log(`starting ${component} (tools/stack/${component}.sh up; installs it with apt-get when missing)`);
     await run('bash', [join(ROOT, 'tools/stack', `${component}.sh`), 'up'], { env, cwd: ROOT });
@@ -93,7 +107,7 @@ async function stackUp(log: (line: string) => void): Promise<{ databaseUrl: stri
 }
 
 async function stackDown(): Promise<void> {
-  const env = { ...process.env, STACK_DIR: STACK.dir, PG_PORT: STACK.pgPort, REDIS_PORT: STACK.redisPort };
+  const env = stackEnv();
   for (const component of ['redis', 'postgres'])
     await run('bash', [join(ROOT, 'tools/stack', `${component}.sh`), 'down'], { env, cwd: ROOT }).catch(
       () => undefined,
@@ -251,6 +265,7 @@ async function launchDistributed(
     ADMIN_EMAIL: 'bench-admin@bench.ticketing.local',
     ADMIN_PASSWORD: adminLogin.password,
     STACK_SEED: '0',
+    ...BENCH_POSTGRES_ENV,
     STACK_DIR: DISTRIBUTED.dir,
     PG_PORT: DISTRIBUTED.pgPort,
     REDIS_PORT: DISTRIBUTED.redisPort,

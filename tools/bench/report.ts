@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InvariantReport } from '@ticketing/order-service';
 import type { WaitingRoomFigures } from './crowd.js';
+import { type Durability, durabilityLine } from './durability.js';
 import type { LatencySummary, SecondSample } from './metrics.js';
 import type { OutboxLag } from './outbox-lag.js';
 import type { PgbenchResult } from './pgbench.js';
@@ -59,6 +60,8 @@ export interface BenchReport {
   settings: Record<string, unknown>;
   machine: { cpuModel: string; cores: number; memoryGb: number; os: string; loadAverage: number[] };
   versions: Record<string, string>;
+  /** The measured PostgreSQL server's fsync, synchronous_commit and full_page_writes (SHOW). */
+  durability?: Durability;
   setup: Record<string, number>;
   scenarios: ScenarioReport[];
   pgbench: (PgbenchResult & { postgresCpuMsPerPurchase?: number | undefined }) | { skipped: string };
@@ -142,6 +145,11 @@ export function renderMarkdown(report: BenchReport): string {
       .join(' · ')}`,
     '',
   );
+  if (report.durability)
+    lines.push(
+      `PostgreSQL durability (SHOW on the measured server): ${durabilityLine(report.durability)}.`,
+      '',
+    );
   lines.push(
     `Settings: mode ${settings.mode}, ${settings.seats} seats + ${settings.generalAdmission} general admission, ${settings.buyers} buyers, scenarios ${settings.scenarios?.join(', ')}.`,
     '',
@@ -424,6 +432,7 @@ export async function writeReport(dir: string, report: BenchReport): Promise<voi
 /** The lines printed at the end of a run. */
 export function summaryLines(report: BenchReport, dir: string): string[] {
   const lines = [''];
+  if (report.durability) lines.push(`PostgreSQL durability: ${durabilityLine(report.durability)}`);
   for (const scenario of report.scenarios) {
     if (scenario.sale) {
       const sale = scenario.sale;

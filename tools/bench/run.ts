@@ -11,6 +11,7 @@ import { formatReport, verifyInvariants } from '@ticketing/order-service';
 import pg from 'pg';
 import { Api } from './api.js';
 import { runCrowdSale, waitingRoomFigures } from './crowd.js';
+import { readDurability } from './durability.js';
 import { launchPlatform, type Mode, ROOT } from './launch.js';
 import { RunRecorder } from './metrics.js';
 import { OutboxLagWatcher } from './outbox-lag.js';
@@ -226,6 +227,7 @@ async function main(): Promise<number> {
   let sampler = () => new ProcessSampler([]);
   try {
     report.versions = await versions(platform.databaseUrl);
+    report.durability = await readDurability(platform.databaseUrl);
     const pgData = await dataDirectory(platform.databaseUrl);
     const postmaster = pgData ? postmasterPid(pgData) : undefined;
     sampler = () =>
