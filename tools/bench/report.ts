@@ -12,6 +12,7 @@ import type { UsageSummary } from './process-usage.js';
 import type { ProfileSummary } from './profile.js';
 import type { ScaleResult } from './scale.js';
 import type { BrowseResult, OnSaleResult } from './scenarios.js';
+import type { StatementCounts } from './statements.js';
 import { lineChart, type Series } from './svg.js';
 
 export interface ScenarioReport {
@@ -36,6 +37,8 @@ export interface ScenarioReport {
   waitingRoom?: WaitingRoomFigures;
   /** How far the sale's events trailed it in the outboxes (on-sale scenarios). */
   outbox?: OutboxLag;
+  /** SQL statements and transactions per purchase, counted by the server (on-sale scenarios). */
+  statements?: StatementCounts;
 }
 
 /** The crowd on-sale without and with the waiting room, side by side (`--waiting-room`). */
@@ -104,6 +107,35 @@ function usageTable(usage: Record<string, UsageSummary>): string[] {
     '| process | CPU avg % | CPU peak % | CPU s | waiting for a CPU % | memory avg MB | memory peak MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
+  ];
+}
+
+/** Statements and transactions per purchase in one line. */
+export function statementLine(counts: StatementCounts): string {
+  const statements =
+    counts.statementsPerPurchase === undefined
+      ? `statements not counted (${counts.unavailable ?? 'pg_stat_statements not loaded'})`
+      : `${fixed(counts.statementsPerPurchase)} SQL statements`;
+  const background =
+    counts.backgroundStatementsPerSecond === undefined
+      ? ''
+      : `; ${fixed(counts.backgroundStatementsPerSecond)} statements/s after the sale's events were handled (polling)`;
+  const evicted = counts.evicted
+    ? `; ${counts.evicted} entries evicted from pg_stat_statements: too low`
+    : '';
+  return `${statements} and ${fixed(counts.transactionsPerPurchase)} transactions per purchase (${counts.statements ?? '—'} statements, ${counts.transactions} transactions over ${counts.purchases} purchases)${background}${evicted}`;
+}
+
+/** The statements with the most calls per purchase, and their mean execution time. */
+export function statementTable(counts: StatementCounts): string[] {
+  if (counts.top.length === 0) return [];
+  return [
+    '| statement | calls per purchase | calls | mean ms | total ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...counts.top.map(
+      (statement) =>
+        `| \`${statement.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${fixed(statement.callsPerPurchase, 2)} | ${statement.calls} | ${fixed(statement.meanMs, 3)} | ${fixed(statement.totalMs, 0)} |`,
+    ),
   ];
 }
 
@@ -176,7 +208,9 @@ export function renderMarkdown(report: BenchReport): string {
             lines.push(
               `- CPU per purchase in ${scenario.name}: ${Object.entries(scenario.cpuMsPerPurchase)
                 .map(([name, ms]) => `${name} ${fixed(ms)} ms`)
-                .join(', ')}`,
+                .join(
+                  ', ',
+                )}${scenario.statements?.statementsPerPurchase !== undefined ? `; ${fixed(scenario.statements.statementsPerPurchase)} SQL statements and ${fixed(scenario.statements.transactionsPerPurchase)} transactions per purchase (pgbench's purchase: ${fixed(pgbench.statementsPerPurchase)} and ${fixed(pgbench.transactionsPerPurchase)})` : ''}`,
             );
       }
       lines.push('');
@@ -239,6 +273,17 @@ export function renderMarkdown(report: BenchReport): string {
           .join(', ')}.`,
         '',
       );
+    if (scenario.statements) {
+      lines.push(
+        `Statements per purchase: ${statementLine(scenario.statements)}.`,
+        '',
+        `Counted: ${scenario.statements.counted}.`,
+        '',
+      );
+      const table = statementTable(scenario.statements);
+      if (table.length > 0)
+        lines.push(`The ${table.length - 2} statements with the most calls:`, '', ...table, '');
+    }
     if (scenario.outbox) {
       lines.push(`Events: ${outboxLine(scenario.outbox)}.`, '');
       if (scenario.outbox.handledBy.length > 0)
@@ -448,6 +493,7 @@ export function summaryLines(report: BenchReport, dir: string): string[] {
           .map(([name, ms]) => `${name} ${fixed(ms)} ms`)
           .join(', ')}`,
       );
+    if (scenario.statements) lines.push(`${scenario.name}: ${statementLine(scenario.statements)}`);
     if (scenario.browse)
       lines.push(
         `${scenario.name}: ${fixed(scenario.browse.readsPerSecond)} reads/s, ${scenario.browse.failures} failed`,

@@ -28,6 +28,7 @@ import { type BenchReport, type ScenarioReport, summaryLines, writeReport } from
 import { runScale } from './scale.js';
 import { runBrowse, runOnSale } from './scenarios.js';
 import { createBuyers, createOnSaleEvent, login } from './setup.js';
+import { StatementCounter } from './statements.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -271,6 +272,8 @@ async function main(): Promise<number> {
       const recorder = new RunRecorder();
       const usage = sampler();
       usage.start();
+      const statements = new StatementCounter(platform.databaseUrl);
+      await statements.start();
       const outbox = new OutboxLagWatcher(platform.databaseUrl);
       await outbox.start();
       let saleOver = false;
@@ -284,8 +287,10 @@ async function main(): Promise<number> {
       });
       saleOver = true;
       const browse = await reading;
+      const saleEndedAt = performance.now();
       usage.stop();
       const outboxLag = await outbox.stop();
+      const statementCounts = await statements.finish(sale.purchases, saleEndedAt, outbox.queries);
       const seconds = sale.secondsToSellOut;
       const scenario: ScenarioReport = {
         name,
@@ -304,6 +309,7 @@ async function main(): Promise<number> {
         timeline: recorder.timeline(),
         cpuTimeline: usage.cpuTimeline(),
         outbox: outboxLag,
+        statements: statementCounts,
       };
       recorder.close();
       if (outboxLag.drainSecondsAfterSale === null)
