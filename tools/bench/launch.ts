@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import { createLogger, loadDevSecrets, startEmbeddedPostgres } from '@ticketing/platform';
 import { freePort } from '@ticketing/platform/testing';
 import pg from 'pg';
+import { processTree, type UsageGroup } from './process-usage.js';
+import { SERVICE_GROUP_PREFIX } from './sizing.js';
 
 const run = promisify(execFile);
 
@@ -38,6 +40,13 @@ export interface LaunchedPlatform {
   adminLogin: { username: string; password: string };
   /** Environment given to the platform, secrets left out (for the report). */
   settings: Record<string, string>;
+  /**
+   * Distributed mode: a usage group per service (`service ticket`, its instances and their
+   * children together) and one each for Redis and the Kafka broker, for the sizing table.
+   */
+  componentGroups?: UsageGroup[];
+  /** Distributed mode: processes per service. */
+  instances?: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -333,11 +342,30 @@ async function launchDistributed(
     );
   }
   const servicesDir = join(DISTRIBUTED.dir, 'services');
-  const pids = () =>
-    readdirSync(servicesDir)
-      .filter((file) => file.endsWith('.pid'))
-      .map((file) => Number(readFileSync(join(servicesDir, file), 'utf8').trim()))
-      .filter((pid) => Number.isInteger(pid) && pid > 0);
+  const pidIn = (file: string) => {
+    try {
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? [pid] : [];
+    } catch {
+      return [];
+    }
+  };
+  /** Pid files of the service instances (`ticket-2.pid`), optionally of one service. */
+  const pidFiles = (service?: string) =>
+    readdirSync(servicesDir).filter(
+      (file) => file.endsWith('.pid') && (service === undefined || file.startsWith(`${service}-`)),
+    );
+  const pids = () => pidFiles().flatMap((file) => pidIn(join(servicesDir, file)));
+  const services = [...new Set(pidFiles().map((file) => file.replace(/-\d+\.pid$/, '')))].sort();
+  const componentGroups: UsageGroup[] = [
+    ...services.map((service) => ({
+      name: `${SERVICE_GROUP_PREFIX}${service}`,
+      pids: () => pidFiles(service).flatMap((file) => pidIn(join(servicesDir, file)).flatMap(processTree)),
+    })),
+    { name: 'redis', pids: () => pidIn(join(DISTRIBUTED.dir, 'redis.pid')) },
+    { name: 'kafka', pids: () => pidIn(join(DISTRIBUTED.dir, 'kafka.pid')).flatMap(processTree) },
+  ];
+  const instances = Object.fromEntries(services.map((service) => [service, pidFiles(service).length]));
   return {
     mode: 'distributed',
     pids,
@@ -345,6 +373,8 @@ async function launchDistributed(
     databaseUrl: `postgres://postgres@127.0.0.1:${DISTRIBUTED.pgPort}/postgres`,
     adminLogin,
     settings: Object.fromEntries(Object.entries(env).filter(([key]) => !/PASSWORD|SECRET/.test(key))),
+    componentGroups,
+    instances,
     async stop() {
       await down();
     },
