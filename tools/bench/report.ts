@@ -432,7 +432,7 @@ export function openLoopSection(report: BenchReport): string[] {
     row('order p50 / p99 ms', (scenario) => p50p99(scenario.latency.order)),
     row('purchase (arrival → confirmed) p50 / p99 ms', (scenario) => p50p99(scenario.latency.purchase)),
     row('arrivals (window s)', (_, open) => `${open.arrivals} (${open.seconds})`),
-    row('arrivals dropped: no buyer free', (_, open) => `${open.dropped} of ${open.buyers} buyers`),
+    row('arrivals dropped: no buyer free (buyers ready)', (_, open) => `${open.dropped} (${open.buyers})`),
     row('hold conflicts (409)', (_, open) => String(open.holdConflicts)),
     row('429/503 with Retry-After (shed)', (_, open) => String(open.answers.shedWithRetryAfter)),
     row('429/503 without Retry-After', (_, open) => String(open.answers.overloadWithoutRetryAfter)),
