@@ -11,6 +11,8 @@ export interface ApiAnswer<T = any> {
   ms: number;
   /** For an error answer: its problem code (or the status when it has none). */
   code: string | undefined;
+  /** The Retry-After header, when the answer has one (load shedding says when to come back). */
+  retryAfter?: string | undefined;
 }
 
 export class Api {
@@ -59,7 +61,8 @@ export class Api {
       const status = response.statusCode;
       const code =
         status >= 400 ? (typeof body?.code === 'string' ? body.code : `http_${status}`) : undefined;
-      return { status, body, ms, code };
+      const retryAfter = response.headers['retry-after'];
+      return { status, body, ms, code, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
     } catch (error) {
       // No answer at all (refused, reset, timed out): status 0, the error's code as the kind.
       const code = (error as { code?: string }).code ?? (error as Error).name ?? 'network_error';

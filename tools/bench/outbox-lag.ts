@@ -5,6 +5,7 @@
 // Then, from the consumers' inboxes, how long each of the sale's events took from being written
 // to being handled by each consumer (outbox, transport and consumer together).
 import pg from 'pg';
+import { UNTRACKED } from './statements.js';
 
 export interface OutboxLag {
   /** Most events waiting at once, over every service's outbox. */
@@ -117,6 +118,8 @@ export class OutboxLagWatcher {
   private peakOldestMs = 0;
   private samples = 0;
   private startedAt = new Date();
+  /** Queries (each its own transaction) this watcher ran, for the statement counts to leave out. */
+  queries = 0;
 
   constructor(
     private readonly databaseUrl: string,
@@ -124,8 +127,13 @@ export class OutboxLagWatcher {
   ) {}
 
   async start(): Promise<void> {
-    this.client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'bench-outbox-lag' });
+    this.client = new pg.Client({
+      connectionString: this.databaseUrl,
+      application_name: 'bench-outbox-lag',
+      options: UNTRACKED,
+    });
     await this.client.connect();
+    this.queries += 2;
     const { rows } = await this.client.query<{ schema: string }>(
       "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'outbox' ORDER BY 1",
     );
@@ -142,6 +150,7 @@ export class OutboxLagWatcher {
   }
 
   private async sample(): Promise<number> {
+    this.queries++;
     const { pending, oldestMs } = await sampleOutboxes(this.client!, this.schemas);
     this.samples++;
     this.peakPending = Math.max(this.peakPending, pending);
@@ -165,11 +174,13 @@ export class OutboxLagWatcher {
     // The consumers may still be handling what was sent last: wait until their inboxes stop growing.
     let handledBefore = -1;
     for (let waited = 0; waited < limitSeconds * 1000; waited += 1_000) {
+      this.queries++;
       const handledNow = await handledCount(this.client!, this.schemas, this.startedAt);
       if (handledNow === handledBefore) break;
       handledBefore = handledNow;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
+    this.queries++;
     const { overall, byConsumer } = await handledLatency(this.client!, this.schemas, this.startedAt);
     await this.client?.end();
     return {

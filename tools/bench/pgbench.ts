@@ -176,6 +176,44 @@ export async function dropScratchInventory(databaseUrl: string): Promise<void> {
   }
 }
 
+/**
+ * The SQL statements and transactions one run of a pgbench script sends: a statement ends with
+ * `;` or `\gset` at the end of a line; BEGIN … COMMIT is one transaction, and a statement
+ * outside one is its own. Meta-commands (`\set`) send nothing.
+ */
+export function scriptCounts(script: string): { statements: number; transactions: number } {
+  let statements = 0;
+  let transactions = 0;
+  let inTransaction = false;
+  let current = '';
+  for (const line of script.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || (current === '' && trimmed.startsWith('\\') && !trimmed.endsWith('\\gset')))
+      continue;
+    current += ` ${trimmed}`;
+    if (!trimmed.endsWith(';') && !trimmed.endsWith('\\gset')) continue;
+    statements++;
+    const keyword = current.trim().split(/[\s;]/)[0]!.toUpperCase();
+    if (keyword === 'BEGIN') {
+      inTransaction = true;
+      transactions++;
+    } else if (keyword === 'COMMIT' || keyword === 'ROLLBACK') inTransaction = false;
+    else if (!inTransaction) transactions++;
+    current = '';
+  }
+  return { statements, transactions };
+}
+
+/** Statements and transactions of pgbench's purchase: the mean of its two scripts (run 1:1). */
+export function pgbenchPurchaseCounts(): { statements: number; transactions: number } {
+  const seats = scriptCounts(SEATS_SCRIPT);
+  const general = scriptCounts(GENERAL_ADMISSION_SCRIPT);
+  return {
+    statements: (seats.statements + general.statements) / 2,
+    transactions: (seats.transactions + general.transactions) / 2,
+  };
+}
+
 export interface PgbenchResult {
   version: string;
   clients: number;
@@ -184,6 +222,9 @@ export interface PgbenchResult {
   /** Purchases (script runs) per second, without connection set-up. */
   purchasesPerSecond: number;
   latencyAverageMs: number;
+  /** What one purchase of its scripts sends (pgbenchPurchaseCounts). */
+  statementsPerPurchase: number;
+  transactionsPerPurchase: number;
   failed: number;
   seconds: number;
   command: string;
@@ -226,6 +267,8 @@ export async function runPgbench(
       purchases: number(/number of transactions actually processed: (\d+)/),
       purchasesPerSecond: number(/tps = ([\d.]+) \(without initial connection time\)/),
       latencyAverageMs: number(/latency average = ([\d.]+) ms/),
+      statementsPerPurchase: pgbenchPurchaseCounts().statements,
+      transactionsPerPurchase: pgbenchPurchaseCounts().transactions,
       failed: number(/number of failed transactions: (\d+)/) || 0,
       seconds,
       command: `pgbench ${args.slice(0, -1).join(' ')} <database>`.replaceAll(dir, '<scripts>'),

@@ -4,18 +4,22 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InvariantReport } from '@ticketing/order-service';
 import type { WaitingRoomFigures } from './crowd.js';
+import { type Durability, durabilityLine } from './durability.js';
 import type { LatencySummary, SecondSample } from './metrics.js';
+import type { OpenLoopResult } from './open-loop.js';
 import type { OutboxLag } from './outbox-lag.js';
 import type { PgbenchResult } from './pgbench.js';
 import type { UsageSummary } from './process-usage.js';
 import type { ProfileSummary } from './profile.js';
 import type { ScaleResult } from './scale.js';
 import type { BrowseResult, OnSaleResult } from './scenarios.js';
+import { type Sizing, sizingMarkdown } from './sizing.js';
+import type { StatementCounts } from './statements.js';
 import { lineChart, type Series } from './svg.js';
 
 export interface ScenarioReport {
   /** crowd-plain / crowd-room: ten times more buyers than tickets, without and with the waiting room. */
-  name: 'onsale' | 'browse' | 'mixed' | 'crowd-plain' | 'crowd-room';
+  name: 'onsale' | 'browse' | 'mixed' | 'crowd-plain' | 'crowd-room' | `open-loop-${string}`;
   seconds: number;
   sale?: OnSaleResult & {
     purchasesPerSecond: number;
@@ -35,6 +39,20 @@ export interface ScenarioReport {
   waitingRoom?: WaitingRoomFigures;
   /** How far the sale's events trailed it in the outboxes (on-sale scenarios). */
   outbox?: OutboxLag;
+  /** The open-loop on-sale at one rate (`--rate`). */
+  openLoop?: OpenLoopReport;
+  /** SQL statements and transactions per purchase, counted by the server (on-sale scenarios). */
+  statements?: StatementCounts;
+}
+
+/** One open-loop phase, and how it compares with the closed-loop peak of the same run. */
+export interface OpenLoopReport extends OpenLoopResult {
+  /** The rate as given: "0.5x" or "20/s". */
+  label: string;
+  /** The closed-loop onsale's purchases/s in the same run. */
+  peakPerSecond?: number;
+  offeredOverPeak?: number;
+  achievedOverPeak?: number;
 }
 
 /** The crowd on-sale without and with the waiting room, side by side (`--waiting-room`). */
@@ -59,6 +77,8 @@ export interface BenchReport {
   settings: Record<string, unknown>;
   machine: { cpuModel: string; cores: number; memoryGb: number; os: string; loadAverage: number[] };
   versions: Record<string, string>;
+  /** The measured PostgreSQL server's fsync, synchronous_commit and full_page_writes (SHOW). */
+  durability?: Durability;
   setup: Record<string, number>;
   scenarios: ScenarioReport[];
   pgbench: (PgbenchResult & { postgresCpuMsPerPurchase?: number | undefined }) | { skipped: string };
@@ -71,6 +91,8 @@ export interface BenchReport {
   /** Where the platform process spent its CPU (--profile). */
   profile?: ProfileSummary & { directory: string };
   waitingRoom?: WaitingRoomComparison;
+  /** Distributed mode: cores of each component per 1,000 purchases/s. */
+  sizing?: Sizing;
   /** What makes the run fail (exit 1): a violated invariant, a run that could not finish. */
   failures: string[];
   /** What a reader should know but does not fail the run: not sold out in time, a skipped part. */
@@ -101,6 +123,35 @@ function usageTable(usage: Record<string, UsageSummary>): string[] {
     '| process | CPU avg % | CPU peak % | CPU s | waiting for a CPU % | memory avg MB | memory peak MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
+  ];
+}
+
+/** Statements and transactions per purchase in one line. */
+export function statementLine(counts: StatementCounts): string {
+  const statements =
+    counts.statementsPerPurchase === undefined
+      ? `statements not counted (${counts.unavailable ?? 'pg_stat_statements not loaded'})`
+      : `${fixed(counts.statementsPerPurchase)} SQL statements`;
+  const background =
+    counts.backgroundStatementsPerSecond === undefined
+      ? ''
+      : `; ${fixed(counts.backgroundStatementsPerSecond)} statements/s after the sale's events were handled (polling)`;
+  const evicted = counts.evicted
+    ? `; ${counts.evicted} entries evicted from pg_stat_statements: too low`
+    : '';
+  return `${statements} and ${fixed(counts.transactionsPerPurchase)} transactions per purchase (${counts.statements ?? '—'} statements, ${counts.transactions} transactions over ${counts.purchases} purchases)${background}${evicted}`;
+}
+
+/** The statements with the most calls per purchase, and their mean execution time. */
+export function statementTable(counts: StatementCounts): string[] {
+  if (counts.top.length === 0) return [];
+  return [
+    '| statement | calls per purchase | calls | mean ms | total ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...counts.top.map(
+      (statement) =>
+        `| \`${statement.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${fixed(statement.callsPerPurchase, 2)} | ${statement.calls} | ${fixed(statement.meanMs, 3)} | ${fixed(statement.totalMs, 0)} |`,
+    ),
   ];
 }
 
@@ -142,6 +193,11 @@ export function renderMarkdown(report: BenchReport): string {
       .join(' · ')}`,
     '',
   );
+  if (report.durability)
+    lines.push(
+      `PostgreSQL durability (SHOW on the measured server): ${durabilityLine(report.durability)}.`,
+      '',
+    );
   lines.push(
     `Settings: mode ${settings.mode}, ${settings.seats} seats + ${settings.generalAdmission} general admission, ${settings.buyers} buyers, scenarios ${settings.scenarios?.join(', ')}.`,
     '',
@@ -168,13 +224,17 @@ export function renderMarkdown(report: BenchReport): string {
             lines.push(
               `- CPU per purchase in ${scenario.name}: ${Object.entries(scenario.cpuMsPerPurchase)
                 .map(([name, ms]) => `${name} ${fixed(ms)} ms`)
-                .join(', ')}`,
+                .join(
+                  ', ',
+                )}${scenario.statements?.statementsPerPurchase !== undefined ? `; ${fixed(scenario.statements.statementsPerPurchase)} SQL statements and ${fixed(scenario.statements.transactionsPerPurchase)} transactions per purchase (pgbench's purchase: ${fixed(pgbench.statementsPerPurchase)} and ${fixed(pgbench.transactionsPerPurchase)})` : ''}`,
             );
       }
       lines.push('');
     }
   }
 
+  lines.push(...sizingSection(report));
+  lines.push(...openLoopSection(report));
   lines.push(...waitingRoomSection(report));
 
   for (const scenario of report.scenarios) {
@@ -231,6 +291,17 @@ export function renderMarkdown(report: BenchReport): string {
           .join(', ')}.`,
         '',
       );
+    if (scenario.statements) {
+      lines.push(
+        `Statements per purchase: ${statementLine(scenario.statements)}.`,
+        '',
+        `Counted: ${scenario.statements.counted}.`,
+        '',
+      );
+      const table = statementTable(scenario.statements);
+      if (table.length > 0)
+        lines.push(`The ${table.length - 2} statements with the most calls:`, '', ...table, '');
+    }
     if (scenario.outbox) {
       lines.push(`Events: ${outboxLine(scenario.outbox)}.`, '');
       if (scenario.outbox.handledBy.length > 0)
@@ -331,6 +402,90 @@ export function renderMarkdown(report: BenchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+const p50p99 = (summary: LatencySummary | undefined) =>
+  summary ? `${fixed(summary.p50)} / ${fixed(summary.p99)}` : 'n/a';
+const timesPeak = (ratio: number | undefined) => (ratio === undefined ? '' : ` (${fixed(ratio, 2)} × peak)`);
+
+/** The open-loop phases side by side: one column per rate. */
+export function openLoopSection(report: BenchReport): string[] {
+  const phases = report.scenarios.filter((scenario) => scenario.openLoop);
+  if (phases.length === 0) return [];
+  const row = (figure: string, cell: (scenario: ScenarioReport, open: OpenLoopReport) => string) =>
+    `| ${figure} | ${phases.map((scenario) => cell(scenario, scenario.openLoop!)).join(' | ')} |`;
+  const peak = phases[0]!.openLoop!.peakPerSecond;
+  return [
+    '## Open loop: latency under steady load',
+    '',
+    `Purchases start at a fixed rate with Poisson arrivals whatever the answers, each one buyer doing one hold and one order, on a fresh event that cannot sell out in the window${peak === undefined ? '' : `; the peak is this run's closed-loop onsale, ${fixed(peak)} purchases/s`}. Hold and purchase latencies count from the scheduled arrival (no coordinated omission); order from sending it to the confirmed order. Achieved = confirmed purchases of the window's arrivals per second of the window.`,
+    '',
+    `| figure | ${phases.map((scenario) => scenario.openLoop!.label).join(' | ')} |`,
+    `| --- | ${phases.map(() => '---:').join(' | ')} |`,
+    row(
+      'offered purchases/s',
+      (_, open) => `${fixed(open.offeredPerSecond)}${timesPeak(open.offeredOverPeak)}`,
+    ),
+    row(
+      'achieved purchases/s',
+      (_, open) => `**${fixed(open.achievedPerSecond)}**${timesPeak(open.achievedOverPeak)}`,
+    ),
+    row('hold p50 / p99 ms', (scenario) => p50p99(scenario.latency.hold)),
+    row('order p50 / p99 ms', (scenario) => p50p99(scenario.latency.order)),
+    row('purchase (arrival → confirmed) p50 / p99 ms', (scenario) => p50p99(scenario.latency.purchase)),
+    row('arrivals (window s)', (_, open) => `${open.arrivals} (${open.seconds})`),
+    row('arrivals dropped: no buyer free (buyers ready)', (_, open) => `${open.dropped} (${open.buyers})`),
+    row('hold conflicts (409)', (_, open) => String(open.holdConflicts)),
+    row('429/503 with Retry-After (shed)', (_, open) => String(open.answers.shedWithRetryAfter)),
+    row('429/503 without Retry-After', (_, open) => String(open.answers.overloadWithoutRetryAfter)),
+    row('other 5xx', (_, open) => String(open.answers.serverErrors)),
+    row('`database_unavailable`', (_, open) => String(open.answers.databaseUnavailable)),
+    row('no answer', (_, open) => String(open.answers.noAnswer)),
+    row('orders not confirmed', (_, open) => String(open.ordersFailed)),
+    row(
+      'last purchase ended, s after the window',
+      (_, open) => `${fixed(open.drainSeconds)}${open.unfinished ? ` (${open.unfinished} unanswered)` : ''}`,
+    ),
+    row('CPU per purchase: platform · PostgreSQL ms', (scenario) =>
+      scenario.cpuMsPerPurchase
+        ? `${fixed(platformCpu(scenario.cpuMsPerPurchase))} · ${fixed(scenario.cpuMsPerPurchase.postgresql ?? Number.NaN)}`
+        : 'n/a',
+    ),
+    row('SQL statements · transactions per purchase', (scenario) =>
+      scenario.statements
+        ? `${fixed(scenario.statements.statementsPerPurchase ?? Number.NaN)} · ${fixed(scenario.statements.transactionsPerPurchase)}`
+        : 'n/a',
+    ),
+    '',
+  ];
+}
+
+/** CPU ms per purchase of the platform: its one process, or the sum of the services' processes. */
+export function platformCpu(cpuMsPerPurchase: Record<string, number>): number {
+  if (cpuMsPerPurchase['platform (node)'] !== undefined) return cpuMsPerPurchase['platform (node)'];
+  const services = Object.entries(cpuMsPerPurchase).filter(([name]) => name.startsWith('service '));
+  return services.length > 0 ? services.reduce((sum, [, ms]) => sum + ms, 0) : Number.NaN;
+}
+
+/** Distributed mode: the sizing table and what it rests on. */
+export function sizingSection(report: BenchReport): string[] {
+  const sizing = report.sizing;
+  if (!sizing) return [];
+  return [
+    '## Sizing: cores per 1,000 purchases/s',
+    '',
+    `From the CPU each process spent per purchase in ${sizing.scenario} (${fixed(sizing.purchasesPerSecond)} purchases/s, read from /proc; each service's instances together): 1 ms of CPU per purchase is one core at 1,000 purchases/s. Measured on a ${report.machine.cores}-core machine at load average ${report.machine.loadAverage.map((value) => fixed(value, 2)).join(' ')} at the start, where every process also waits for a CPU: read the figures as an upper bound, and scale out the services with the most.`,
+    '',
+    ...sizingMarkdown(sizing),
+    '',
+  ];
+}
+
+/** One open-loop phase in one line. */
+export function openLoopLine(scenario: ScenarioReport): string {
+  const open = scenario.openLoop!;
+  const answers = open.answers;
+  return `${scenario.name}: offered ${fixed(open.offeredPerSecond)}/s${timesPeak(open.offeredOverPeak)}, achieved ${fixed(open.achievedPerSecond)} purchases/s${timesPeak(open.achievedOverPeak)}; hold p50/p99 ${p50p99(scenario.latency.hold).replace(' / ', '/')} ms (from the arrival), order p50/p99 ${p50p99(scenario.latency.order).replace(' / ', '/')} ms (sent to confirmed); 429/503 with Retry-After ${answers.shedWithRetryAfter}, without ${answers.overloadWithoutRetryAfter}, other 5xx ${answers.serverErrors}, database_unavailable ${answers.databaseUnavailable}, no answer ${answers.noAnswer}; ${open.dropped} of ${open.arrivals} arrivals dropped (no buyer free)`;
+}
+
 /** The crowd without and with the waiting room, side by side. */
 function waitingRoomSection(report: BenchReport): string[] {
   const comparison = report.waitingRoom;
@@ -386,8 +541,9 @@ export function scenarioCharts(scenario: ScenarioReport): Record<string, string>
     ? [counts('purchases'), counts('holds'), counts('tickets'), counts('hold conflicts')]
     : [];
   if (scenario.browse) throughput.push(counts('reads'));
+  if (scenario.openLoop) throughput.push(counts('arrivals'), counts('purchases'), counts('dropped'));
   if (scenario.waitingRoom) throughput.push(counts('joins'), counts('admitted'));
-  const latencySteps = scenario.sale ? ['hold', 'order'] : ['events list', 'seat map'];
+  const latencySteps = scenario.sale || scenario.openLoop ? ['hold', 'order'] : ['events list', 'seat map'];
   return {
     [`${scenario.name}-throughput.svg`]: lineChart({
       title: `${scenario.name}: throughput per second`,
@@ -424,6 +580,7 @@ export async function writeReport(dir: string, report: BenchReport): Promise<voi
 /** The lines printed at the end of a run. */
 export function summaryLines(report: BenchReport, dir: string): string[] {
   const lines = [''];
+  if (report.durability) lines.push(`PostgreSQL durability: ${durabilityLine(report.durability)}`);
   for (const scenario of report.scenarios) {
     if (scenario.sale) {
       const sale = scenario.sale;
@@ -439,12 +596,20 @@ export function summaryLines(report: BenchReport, dir: string): string[] {
           .map(([name, ms]) => `${name} ${fixed(ms)} ms`)
           .join(', ')}`,
       );
+    if (scenario.openLoop) lines.push(openLoopLine(scenario));
+    if (scenario.statements) lines.push(`${scenario.name}: ${statementLine(scenario.statements)}`);
     if (scenario.browse)
       lines.push(
         `${scenario.name}: ${fixed(scenario.browse.readsPerSecond)} reads/s, ${scenario.browse.failures} failed`,
       );
     if (scenario.outbox) lines.push(`${scenario.name}: events ${outboxLine(scenario.outbox)}`);
   }
+  if (report.sizing)
+    lines.push(
+      `sizing (${report.sizing.scenario}): cores per 1,000 purchases/s ${report.sizing.rows
+        .map((row) => `${row.component} ${fixed(row.coresPer1000PerSecond, 2)}`)
+        .join(', ')}`,
+    );
   if (report.waitingRoom) {
     const room = report.scenarios.find((scenario) => scenario.name === 'crowd-room')?.waitingRoom;
     lines.push(

@@ -11,8 +11,18 @@ import { formatReport, verifyInvariants } from '@ticketing/order-service';
 import pg from 'pg';
 import { Api } from './api.js';
 import { runCrowdSale, waitingRoomFigures } from './crowd.js';
+import { readDurability } from './durability.js';
 import { launchPlatform, type Mode, ROOT } from './launch.js';
 import { RunRecorder } from './metrics.js';
+import {
+  BUYER_SECONDS,
+  buyersNeeded,
+  openLoopInventory,
+  parseRates,
+  type RateSpec,
+  resolveRate,
+  runOpenLoop,
+} from './open-loop.js';
 import { OutboxLagWatcher } from './outbox-lag.js';
 import {
   createScratchInventory,
@@ -27,6 +37,8 @@ import { type BenchReport, type ScenarioReport, summaryLines, writeReport } from
 import { runScale } from './scale.js';
 import { runBrowse, runOnSale } from './scenarios.js';
 import { createBuyers, createOnSaleEvent, login } from './setup.js';
+import { sizingTable } from './sizing.js';
+import { StatementCounter } from './statements.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -41,6 +53,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --best-share F           share of seat buyers asking for best available (default 0.25)
   --browse-seconds S       how long the browse scenario reads (default 20)
   --time-limit S           stop a sale after S seconds even if not sold out (default 600; reported, not a failure)
+  --rate LIST              after the scenarios, the open-loop on-sale at each rate of LIST (comma-separated),
+                           each on a fresh event: purchases per second (20), or a multiple of this run's
+                           closed-loop onsale rate (0.5x; needs the onsale scenario). Poisson arrivals, each one
+                           buyer doing one hold and one order whatever the answers; e.g. --rate 0.5x,1.5x
+  --rate-seconds S         how long each open-loop rate runs (default 30)
   --pgbench-clients N      pgbench connections (default 8)
   --pgbench-purchases N    purchases pgbench runs (default 10000)
   --no-pgbench             skip pgbench
@@ -69,6 +86,8 @@ function readOptions(argv: string[]) {
       'best-share': { type: 'string', default: '0.25' },
       'browse-seconds': { type: 'string' },
       'time-limit': { type: 'string' },
+      rate: { type: 'string' },
+      'rate-seconds': { type: 'string' },
       'pgbench-clients': { type: 'string', default: '8' },
       'pgbench-purchases': { type: 'string' },
       'no-pgbench': { type: 'boolean', default: false },
@@ -105,6 +124,11 @@ function readOptions(argv: string[]) {
   for (const name of scenarios)
     if (!['onsale', 'browse', 'mixed'].includes(name))
       throw new Error(`--scenario must list onsale, browse, mixed (or be all); got ${name}`);
+  const rates: RateSpec[] = values.rate === undefined ? [] : parseRates(values.rate);
+  if (rates.some((rate) => 'peakMultiple' in rate) && !scenarios.includes('onsale'))
+    throw new Error(
+      '--rate with a multiple of the peak (0.5x) needs the onsale scenario, which measures the peak',
+    );
   const bestShare = Number(values['best-share']);
   if (!(bestShare >= 0 && bestShare <= 1)) throw new Error('--best-share must be between 0 and 1');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -118,6 +142,8 @@ function readOptions(argv: string[]) {
     bestAvailableShare: bestShare,
     browseSeconds: integer('browse-seconds', values['browse-seconds'], quick ? 10 : 20, 1),
     timeLimitSeconds: integer('time-limit', values['time-limit'], quick ? 60 : 600, 1),
+    rates,
+    rateSeconds: integer('rate-seconds', values['rate-seconds'], 30, 1),
     pgbench: !values['no-pgbench'],
     pgbenchClients: integer('pgbench-clients', values['pgbench-clients'], 8, 1),
     pgbenchPurchases: integer('pgbench-purchases', values['pgbench-purchases'], quick ? 1_000 : 10_000, 100),
@@ -226,6 +252,7 @@ async function main(): Promise<number> {
   let sampler = () => new ProcessSampler([]);
   try {
     report.versions = await versions(platform.databaseUrl);
+    report.durability = await readDurability(platform.databaseUrl);
     const pgData = await dataDirectory(platform.databaseUrl);
     const postmaster = pgData ? postmasterPid(pgData) : undefined;
     sampler = () =>
@@ -234,6 +261,7 @@ async function main(): Promise<number> {
         ...(postmaster
           ? [{ name: 'postgresql', pids: () => processTree(postmaster), parent: postmaster }]
           : []),
+        ...(platform.componentGroups ?? []),
         { name: 'load generator', pids: () => [process.pid] },
       ]);
 
@@ -269,6 +297,8 @@ async function main(): Promise<number> {
       const recorder = new RunRecorder();
       const usage = sampler();
       usage.start();
+      const statements = new StatementCounter(platform.databaseUrl);
+      await statements.start();
       const outbox = new OutboxLagWatcher(platform.databaseUrl);
       await outbox.start();
       let saleOver = false;
@@ -282,8 +312,10 @@ async function main(): Promise<number> {
       });
       saleOver = true;
       const browse = await reading;
+      const saleEndedAt = performance.now();
       usage.stop();
       const outboxLag = await outbox.stop();
+      const statementCounts = await statements.finish(sale.purchases, saleEndedAt, outbox.queries);
       const seconds = sale.secondsToSellOut;
       const scenario: ScenarioReport = {
         name,
@@ -302,6 +334,7 @@ async function main(): Promise<number> {
         timeline: recorder.timeline(),
         cpuTimeline: usage.cpuTimeline(),
         outbox: outboxLag,
+        statements: statementCounts,
       };
       recorder.close();
       if (outboxLag.drainSecondsAfterSale === null)
@@ -351,6 +384,94 @@ async function main(): Promise<number> {
     for (const name of options.scenarios) {
       if (name === 'browse') await browse();
       else await onSale(name);
+    }
+
+    // Distributed: each component's CPU per purchase of the closed-loop sale, as a sizing table.
+    const measured = report.scenarios.find((scenario) => scenario.sale && scenario.cpuMsPerPurchase);
+    if (platform.componentGroups && measured?.sale && measured.cpuMsPerPurchase)
+      report.sizing = {
+        scenario: measured.name,
+        purchasesPerSecond: measured.sale.purchasesPerSecond,
+        targetUtilisation: 0.7,
+        rows: sizingTable(measured.cpuMsPerPurchase, platform.instances ?? {}, 0.7),
+      };
+
+    // The open loop: purchases at a fixed rate on a fresh event each, whatever the answers.
+    const rateBuyers = [...buyers];
+    for (const [phase, spec] of options.rates.entries()) {
+      const peak = report.scenarios.find((scenario) => scenario.name === 'onsale')?.sale?.purchasesPerSecond;
+      const rate = resolveRate(spec, peak);
+      const needed = buyersNeeded(rate);
+      if (needed > rateBuyers.length) {
+        log(`open loop ${spec.label}: registering ${needed - rateBuyers.length} more buyers`);
+        rateBuyers.push(...(await createBuyers(api, `${runId}o${phase}`, needed - rateBuyers.length)));
+      }
+      const inventory = openLoopInventory(rate, options.rateSeconds);
+      const event = await createOnSaleEvent(
+        api,
+        organizer,
+        `Bench open loop ${spec.label} ${runId}`,
+        inventory.seats,
+        inventory.generalAdmission,
+      );
+      const name = `open-loop-${spec.label.replace('/', '-per-')}` as const;
+      log(
+        `${name}: ${rate.toFixed(1)} purchases/s for ${options.rateSeconds} s, ${rateBuyers.length} buyers, ${event.seatCount} seats + ${event.generalAdmission} GA`,
+      );
+      const recorder = new RunRecorder();
+      const usage = sampler();
+      usage.start();
+      const statements = new StatementCounter(platform.databaseUrl);
+      await statements.start();
+      const outbox = new OutboxLagWatcher(platform.databaseUrl);
+      await outbox.start();
+      // A connection per buyer, as a crowd of browsers has: requests wait in the platform, not here.
+      const openApi = new Api(platform.gatewayUrl, rateBuyers.length + 8);
+      const result = await runOpenLoop(openApi, event, rateBuyers, recorder, {
+        ratePerSecond: rate,
+        seconds: options.rateSeconds,
+        bestAvailableShare: options.bestAvailableShare,
+        drainSeconds: 120,
+      });
+      const endedAt = performance.now();
+      usage.stop();
+      await openApi.close().catch(() => undefined);
+      const outboxLag = await outbox.stop();
+      const counts = await statements.finish(result.purchases, endedAt, outbox.queries);
+      const scenario: ScenarioReport = {
+        name,
+        seconds: recorder.elapsedSeconds(),
+        openLoop: {
+          ...result,
+          label: spec.label,
+          ...(peak !== undefined && {
+            peakPerSecond: peak,
+            offeredOverPeak: rate / peak,
+            achievedOverPeak: result.achievedPerSecond / peak,
+          }),
+        },
+        latency: recorder.latencies(),
+        errors: recorder.errors(),
+        usage: usage.summary(),
+        timeline: recorder.timeline(),
+        cpuTimeline: usage.cpuTimeline(),
+        outbox: outboxLag,
+        statements: counts,
+      };
+      recorder.close();
+      scenario.cpuMsPerPurchase = cpuPerPurchase(scenario.usage, result.purchases);
+      report.scenarios.push(scenario);
+      log(
+        `${name}: offered ${rate.toFixed(1)}/s, achieved ${result.achievedPerSecond.toFixed(1)} purchases/s; hold p99 ${scenario.latency.hold?.p99 ?? 0} ms, order p99 ${scenario.latency.order?.p99 ?? 0} ms; ${result.dropped} arrivals found no buyer free`,
+      );
+      if (result.dropped > 0)
+        report.warnings.push(
+          `${name}: ${result.dropped} of ${result.arrivals} arrivals found no buyer free (every buyer busy for more than ~${BUYER_SECONDS} s): the offered rate was not fully delivered`,
+        );
+      if (result.unfinished > 0)
+        report.warnings.push(
+          `${name}: ${result.unfinished} purchases still unanswered 120 s after the window`,
+        );
     }
 
     if (options.waitingRoom) {

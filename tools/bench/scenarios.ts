@@ -259,7 +259,7 @@ export async function runOnSale(
   return result;
 }
 
-async function waitForOrder(
+export async function waitForOrder(
   api: Api,
   buyer: Buyer,
   orderId: string | undefined,

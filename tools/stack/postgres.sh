@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL server for tests, on 127.0.0.1 only.
+# Throwaway PostgreSQL server for tests, the distributed mode and the benchmark, on 127.0.0.1 only.
 #
 #   tools/stack/postgres.sh up|down|status
 #
 # Env: STACK_DIR (default /tmp/ticketing-stack), PG_PORT (default 55432),
 #      PG_BIN (override the bin dir; default: newest /usr/lib/postgresql/*/bin),
 #      PG_SOCKET_DIR (default /tmp), PG_START_TIMEOUT (seconds, default 60),
+#      PG_DURABILITY=on|off (default on: PostgreSQL's own fsync, synchronous_commit and
+#      full_page_writes; off turns the three off, for the test suite's speed only: a crash can
+#      then lose committed transactions or corrupt the data directory),
+#      PG_PRELOAD_LIBRARIES (shared_preload_libraries, e.g. pg_stat_statements; default none),
 #      STACK_KEEP_DATA=1 (keep the data dir after `down`).
 set -euo pipefail
 
@@ -19,6 +23,10 @@ PG_INITDB_LOG="$STACK_DIR/pg-initdb.log"
 PG_SOCKET_DIR="${PG_SOCKET_DIR:-/tmp}"
 PG_START_TIMEOUT="${PG_START_TIMEOUT:-60}"
 PG_SERVICE_USER=ticketing-pg
+PG_DURABILITY="${PG_DURABILITY:-on}"
+[[ "$PG_DURABILITY" == on || "$PG_DURABILITY" == off ]] ||
+  die "PG_DURABILITY must be on or off (got '$PG_DURABILITY')"
+PG_PRELOAD_LIBRARIES="${PG_PRELOAD_LIBRARIES:-}"
 PG_URL="postgres://postgres@127.0.0.1:${PG_PORT}/postgres"
 
 # PostgreSQL refuses to run as root: as root we use a dedicated system user,
@@ -121,17 +129,25 @@ pg_init_datadir() {
 
   cat >>"$PG_DATA/postgresql.conf" <<CONF
 
-# ---- tools/stack/postgres.sh (throwaway test server) ----
+# ---- tools/stack/postgres.sh ----
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$PG_SOCKET_DIR'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 max_connections = 300
 shared_buffers = 128MB
 logging_collector = off
+shared_preload_libraries = '$PG_PRELOAD_LIBRARIES'
 CONF
+  # Durable unless asked otherwise: what `stack.sh up` and the benchmark run must not lose a
+  # confirmed order in a crash, nor flatter the figures. Only the test suite trades that for speed.
+  if [[ "$PG_DURABILITY" == off ]]; then
+    log "postgres: PG_DURABILITY=off: fsync, synchronous_commit and full_page_writes off (tests only)"
+    cat >>"$PG_DATA/postgresql.conf" <<CONF
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+  fi
 }
 
 cmd_up() {

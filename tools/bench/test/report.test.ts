@@ -216,6 +216,8 @@ describe('the report', () => {
       purchases: 1000,
       purchasesPerSecond: 400,
       latencyAverageMs: 20,
+      statementsPerPurchase: 12,
+      transactionsPerPurchase: 3,
       failed: 0,
       seconds: 2.5,
       command: 'pgbench …',
