@@ -22,8 +22,9 @@ import type { Identity, InternalClaims, InternalTokens, Role } from './auth.js';
 import { INTERNAL_TOKEN_HEADER } from './auth.js';
 import { newId } from './clock.js';
 import { isDatabaseUnavailable } from './database/pool.js';
-import { AppError, ForbiddenError, problem, UnauthorizedError } from './errors.js';
+import { AppError, ForbiddenError, problem, UnauthorizedError, ValidationError } from './errors.js';
 import type { Logger } from './logger.js';
+import { findUnstorableText } from './storable-text.js';
 import { flushTracing, isTracing } from './tracing.js';
 import { installRequestTracing, tracedServerFactory } from './tracing-http.js';
 
@@ -210,6 +211,27 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     request.caller = claims.service;
     request.identity = claims.user;
     checkAccess(access, request);
+  });
+
+  // Text PostgreSQL cannot store (NUL, lone surrogates) is refused here, for every route of every
+  // service, before any schema or handler sees it: otherwise the statement fails and the service
+  // answers 500 to an input error. Headers are walked too (Node already refuses NUL in them).
+  app.addHook('preValidation', async (request) => {
+    const parts = [
+      ['body', request.body],
+      ['query', request.query],
+      ['path', request.params],
+      ['headers', request.headers],
+    ] as const;
+    for (const [part, value] of parts) {
+      const found = findUnstorableText(value);
+      if (!found) continue;
+      const field = part === 'headers' ? `headers.${found.field}` : found.field || part;
+      throw new ValidationError(
+        field,
+        `${field} (in the ${part}) contains ${found.what}, which is not accepted`,
+      );
+    }
   });
 
   // Node keeps a connection alive after its answer even while the server closes, so a request

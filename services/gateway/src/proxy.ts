@@ -135,7 +135,10 @@ class AttemptFailed extends Error {
   }
 }
 
-/** A 5xx answer that was passed on to the client: a failure for the breaker, nothing more to send. */
+/** Answers passed on to the client that still count as a failure of the instance. */
+const INSTANCE_FAILING_STATUSES = new Set([502, 504]);
+
+/** A 502 or 504 answer that was passed on to the client: a failure for the breaker, nothing more to send. */
 class AnsweredWithServerError extends Error {}
 
 /** The label of a failure in the gateway_upstream_outcomes_total metric. */
@@ -313,9 +316,12 @@ function attempt(
           state.answered = true;
           if (target.streaming) deps.onStream?.(proxyReply.raw as ServerResponse);
           proxyReply.send(response.stream);
-          // A 503 is the service already failing fast on its own (its database is down, it is draining):
-          // opening the circuit would change nothing for the client but delay the recovery.
-          const failed = response.statusCode >= 500 && response.statusCode !== 503;
+          // Only an instance failing counts for its breaker: 502 and 504 (what it depends on is gone or
+          // too slow). A 500 is one request going wrong, which any client could repeat to cut every
+          // other client off; a 503 is the service already failing fast on its own (its database is
+          // down, it is draining), where an open circuit would only delay the recovery
+          // (docs/adr/breakers-count-upstream-failures.md).
+          const failed = INSTANCE_FAILING_STATUSES.has(response.statusCode);
           settle(failed ? new AnsweredWithServerError(`answered ${response.statusCode}`) : undefined);
         },
         onError: (_proxyReply, { error }) => {
