@@ -217,10 +217,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   // service, before any schema or handler sees it: otherwise the statement fails and the service
   // answers 500 to an input error. Headers are walked too (Node already refuses NUL in them).
   app.addHook('preValidation', async (request) => {
+    // A catch-all route's `*` is a path passed on (the gateway's proxy): the service behind names the field.
+    const { '*': _passedOn, ...pathParameters } = (request.params ?? {}) as Record<string, unknown>;
     const parts = [
       ['body', request.body],
       ['query', request.query],
-      ['path', request.params],
+      ['path', pathParameters],
       ['headers', request.headers],
     ] as const;
     for (const [part, value] of parts) {

@@ -34,9 +34,11 @@ export function findUnstorableText(value: unknown, path = ''): UnstorableText | 
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
+  // Plain records only: parsed JSON, and the query and params objects, whose prototype is null or
+  // an empty one without Object.prototype (fast-querystring's). A stream or a Buffer is not text.
   const prototype = Object.getPrototypeOf(value);
-  // Fastify's query and params objects have a null prototype; anything else (a stream, a Buffer) is not text.
-  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  if (prototype !== Object.prototype && prototype !== null && Object.getPrototypeOf(prototype) !== null)
+    return undefined;
   for (const [key, child] of Object.entries(value)) {
     if (UNSTORABLE.test(key)) {
       // The key itself goes into the answer: shown with U+FFFD where the bad characters were.
