@@ -131,6 +131,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     trustProxy: options.trustProxy ?? false,
     logController: new LogController({ disableRequestLogging: options.disableRequestLogging ?? false }),
     return503OnClosing: true,
+    // What the router refuses before any hook runs (a path whose percent-encoding is not UTF-8, a
+    // path parameter over the length limit) is a problem like every other answer.
+    frameworkErrors: (error, request, reply) => {
+      const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+      return sendProblem(reply, request, error.statusCode ?? 400, code, error.message);
+    },
     forceCloseConnections: 'idle',
     ...(isTracing() ? { serverFactory: tracedServerFactory(options.service) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;

@@ -105,6 +105,13 @@ describe('text PostgreSQL cannot store', () => {
     expectRefused(byPath, 'name');
   });
 
+  it('answers a path whose percent-encoding is not UTF-8 (a lone surrogate has none) with a 400 problem', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/guests/Ada%ED%A0%80', headers });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ status: 400, code: 'bad_url' });
+  });
+
   it('leaves good text alone, emoji (surrogate pairs) and other scripts included', async () => {
     const stored = await post({ name: 'Zoë 🎟️ 東京', details: { city: 'Kraków', tags: ['😀'] } });
     expect(stored.statusCode, stored.body).toBe(201);

@@ -16,6 +16,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   BadGatewayError,
+  BadUrlError,
   CircuitOpenError,
   PayloadTooLargeError,
   UpstreamTimeoutError,
@@ -96,7 +97,7 @@ const DROPPED_RESPONSE_HEADERS = [
   'upgrade',
 ];
 
-type Failure = 'connect' | 'reset' | 'timeout' | 'draining' | 'body_too_large' | 'other';
+type Failure = 'connect' | 'reset' | 'timeout' | 'draining' | 'body_too_large' | 'bad_url' | 'other';
 
 function codesOf(error: unknown): string[] {
   const codes: string[] = [];
@@ -127,11 +128,11 @@ class AttemptFailed extends Error {
   }
 
   /**
-   * Not the instance's fault (a body over the limit), or a 503 answered on purpose (draining):
-   * the breaker does not count it as a failure.
+   * Not the instance's fault (a body over the limit, a URL that cannot be sent), or a 503
+   * answered on purpose (draining): the breaker does not count it as a failure.
    */
   get ignoredByBreaker(): boolean {
-    return this.failure === 'body_too_large' || this.failure === 'draining';
+    return this.failure === 'body_too_large' || this.failure === 'draining' || this.failure === 'bad_url';
   }
 }
 
@@ -149,6 +150,8 @@ function problemFor(failure: Failure, target: ForwardTarget, bodyLimitBytes: num
   switch (failure) {
     case 'body_too_large':
       return new PayloadTooLargeError(bodyLimitBytes);
+    case 'bad_url':
+      return new BadUrlError();
     case 'timeout':
       return new UpstreamTimeoutError(target.service, target.timeoutMs);
     case 'connect':
@@ -334,7 +337,11 @@ function attempt(
         },
       });
     } catch (error) {
-      settle(error as Error);
+      // reply-from refuses before sending a URL it cannot decode (`%ED%A0%80`) or one with `..`
+      // in its query: the client's doing, which must not count against the instance.
+      span?.end(undefined, error);
+      const refused = error instanceof URIError || (error as { statusCode?: unknown }).statusCode === 400;
+      settle(refused ? new AttemptFailed('bad_url', (error as Error).message) : (error as Error));
     }
   });
 }

@@ -152,6 +152,18 @@ describe('the circuit breakers', () => {
     }
   });
 
+  it('stay closed under URLs the gateway cannot pass on, each answered 400', async () => {
+    // A query whose percent-encoding is not UTF-8 (a lone surrogate), and a `..` in a query value.
+    for (const query of ['q=Ada%ED%A0%80', 'q=..%2Fetc', 'q=%ED%B0%80']) {
+      for (let i = 0; i < 10; i++) {
+        const answer = await call(t.gatewayUrl, 'GET', `/api/v1/events?${query}`);
+        expectProblem(answer, 400, 'bad_url');
+      }
+    }
+    expect(await Promise.all(events.map(circuitOf))).toEqual(['closed', 'closed']);
+    expect((await call(t.gatewayUrl, 'GET', '/api/v1/events')).status).toBe(200);
+  });
+
   it('answer 503 at once when the service is down (connection refused), and close again once it is back', async () => {
     await Promise.all(events.map((upstream) => upstream.kill()));
     try {
