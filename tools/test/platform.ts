@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Clock, SERVICE_NAMES } from '@ticketing/platform';
+import { type Clock, type Logger, SERVICE_NAMES } from '@ticketing/platform';
 import { createTestDatabase } from '@ticketing/platform/testing';
 import { type Platform, startPlatform } from '@ticketing/runtime';
 import { inject } from 'vitest';
@@ -21,6 +21,8 @@ export async function startTestPlatform(
     services?: string[];
     env?: Record<string, string>;
     clock?: Clock;
+    /** Where the services log (a test reading the log passes one); else stdout at TEST_LOG_LEVEL. */
+    logger?: Logger;
     seed?: boolean;
     /** A streaming replica of the test server: browse reads go to the test database there. */
     readReplicaUrl?: string;
@@ -34,6 +36,7 @@ export async function startTestPlatform(
   const platform = await startPlatform({
     services: options.services,
     clock: options.clock,
+    logger: options.logger,
     seed: options.seed ? 'always' : 'never',
     env: {
       DATABASE_URL: databaseUrl,

@@ -54,7 +54,19 @@ class UpstreamFailure extends Error {
   }
 }
 
-const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+/**
+ * Answers that say the upstream itself is failing (its own upstream or database is gone, it is
+ * overloaded or draining): they count towards its breaker. Any other 5xx is one request going
+ * wrong (docs/adr/0025-breakers-count-upstream-failures.md).
+ */
+const UPSTREAM_FAILING_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * A 500 (or another 5xx not above): no definite answer, so the caller still gets "did not
+ * answer" (the purchase saga must not read it as a refusal), but the breaker ignores it — one
+ * caller's bad request must not cut every caller off.
+ */
+class RequestFailedUpstream extends Error {}
 
 export class ServiceClient {
   private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
@@ -76,9 +88,10 @@ export class ServiceClient {
           resetTimeout: options.breakerResetTimeoutMs ?? 5_000,
           rollingCountTimeout: 10_000,
           volumeThreshold: 5,
-          // Answers the upstream gave on purpose (4xx) are not failures of the upstream
-          // (opossum counts an error as a success when the filter returns true).
-          errorFilter: (error: unknown) => error instanceof UpstreamFailure,
+          // Answers the upstream gave on purpose (4xx) and single requests failing (500) are not
+          // failures of the upstream (opossum counts an error as a success when the filter returns true).
+          errorFilter: (error: unknown) =>
+            error instanceof UpstreamFailure || error instanceof RequestFailedUpstream,
         }),
       );
     }
@@ -190,8 +203,11 @@ export class ServiceClient {
     if (text && String(response.headers['content-type'] ?? '').includes('json')) body = JSON.parse(text);
     if (text === '') body = undefined;
     const result = { status: response.statusCode, headers: response.headers, body };
-    if (RETRYABLE_STATUSES.has(response.statusCode) || response.statusCode >= 500) {
+    if (UPSTREAM_FAILING_STATUSES.has(response.statusCode)) {
       throw new Error(`the ${this.options.target} service answered ${response.statusCode}`);
+    }
+    if (response.statusCode >= 500) {
+      throw new RequestFailedUpstream(`the ${this.options.target} service answered ${response.statusCode}`);
     }
     if (response.statusCode >= 400) {
       throw new UpstreamFailure(

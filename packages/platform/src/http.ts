@@ -22,8 +22,9 @@ import type { Identity, InternalClaims, InternalTokens, Role } from './auth.js';
 import { INTERNAL_TOKEN_HEADER } from './auth.js';
 import { newId } from './clock.js';
 import { isDatabaseUnavailable } from './database/pool.js';
-import { AppError, ForbiddenError, problem, UnauthorizedError } from './errors.js';
+import { AppError, ForbiddenError, problem, UnauthorizedError, ValidationError } from './errors.js';
 import type { Logger } from './logger.js';
+import { findUnstorableText } from './storable-text.js';
 import { flushTracing, isTracing } from './tracing.js';
 import { installRequestTracing, tracedServerFactory } from './tracing-http.js';
 
@@ -130,6 +131,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     trustProxy: options.trustProxy ?? false,
     logController: new LogController({ disableRequestLogging: options.disableRequestLogging ?? false }),
     return503OnClosing: true,
+    // What the router refuses before any hook runs (a path whose percent-encoding is not UTF-8, a
+    // path parameter over the length limit) is a problem like every other answer.
+    frameworkErrors: (error, request, reply) => {
+      const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+      return sendProblem(reply, request, error.statusCode ?? 400, code, error.message);
+    },
     forceCloseConnections: 'idle',
     ...(isTracing() ? { serverFactory: tracedServerFactory(options.service) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
@@ -210,6 +217,29 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     request.caller = claims.service;
     request.identity = claims.user;
     checkAccess(access, request);
+  });
+
+  // Text PostgreSQL cannot store (NUL, lone surrogates) is refused here, for every route of every
+  // service, before any schema or handler sees it: otherwise the statement fails and the service
+  // answers 500 to an input error. Headers are walked too (Node already refuses NUL in them).
+  app.addHook('preValidation', async (request) => {
+    // A catch-all route's `*` is a path passed on (the gateway's proxy): the service behind names the field.
+    const { '*': _passedOn, ...pathParameters } = (request.params ?? {}) as Record<string, unknown>;
+    const parts = [
+      ['body', request.body],
+      ['query', request.query],
+      ['path', pathParameters],
+      ['headers', request.headers],
+    ] as const;
+    for (const [part, value] of parts) {
+      const found = findUnstorableText(value);
+      if (!found) continue;
+      const field = part === 'headers' ? `headers.${found.field}` : found.field || part;
+      throw new ValidationError(
+        field,
+        `${field} (in the ${part}) contains ${found.what}, which is not accepted`,
+      );
+    }
   });
 
   // Node keeps a connection alive after its answer even while the server closes, so a request

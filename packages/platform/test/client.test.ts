@@ -1,7 +1,8 @@
 // The service client against real services built with the http kit, on loopback ports:
 // it proves who it is, forwards the user and the request id, retries only what is safe to
 // repeat, never hangs on a silent upstream, spreads load, and breaks the circuit when an
-// upstream keeps failing — then closes it again once the upstream recovered.
+// upstream keeps failing (no connection, timeouts, 502/503/504, not a 500 one request provokes)
+// — then closes it again once the upstream recovered.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InternalTokens } from '../src/auth.js';
 import { ServiceClient, type ServiceClientOptions } from '../src/client.js';
@@ -13,7 +14,7 @@ const logger = createLogger('silent');
 const tokens = new InternalTokens('the-internal-secret-for-client-tests');
 
 /** What the fake ticket service saw, reset before each story. */
-const seen = { flaky: 0, holdsPosted: 0, holdsRead: 0, slow: 0, toggle: 0 };
+const seen = { flaky: 0, holdsPosted: 0, holdsRead: 0, slow: 0, toggle: 0, buggy: 0 };
 let flakyFailures = 0;
 let toggleDown = false;
 let releaseSlow: () => void = () => {};
@@ -49,8 +50,14 @@ async function startTicketService(instance: string): Promise<{ app: HttpApp; url
   });
   app.get('/api/v1/toggle', { config: { access: 'public' } }, async () => {
     seen.toggle++;
-    if (toggleDown) throw new Error('upstream is broken');
+    // What a service whose database is gone answers (the http kit's 503).
+    if (toggleDown) throw new ServiceUnavailableError('the database is unavailable', 'database_unavailable');
     return { up: true };
+  });
+  // A bug one request can reach (the kind of 500 an unchecked input used to cause).
+  app.get('/api/v1/buggy', { config: { access: 'public' } }, async () => {
+    seen.buggy++;
+    throw new Error('a bug this request reached');
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -280,6 +287,29 @@ describe('load balancing', () => {
 });
 
 describe('circuit breaker', () => {
+  it('stays closed under a stream of 500s one caller provokes, and the other routes keep working', async () => {
+    const client = clientOf({ retries: 0 });
+    for (let call = 1; call <= 20; call++) {
+      // Still no definite answer for the caller (a saga must not take a 500 for a refusal)…
+      const failure = await client.call({ method: 'GET', path: '/api/v1/buggy' }).catch((error) => error);
+      expect(failure).toBeInstanceOf(ServiceUnavailableError);
+      expect(failure.message).toBe('the ticket service did not answer: the ticket service answered 500');
+      // …but not a failure of the upstream.
+      expect(client.breakerState).toBe('closed');
+      expect((await client.call({ method: 'GET', path: '/api/v1/toggle' })).status).toBe(200);
+    }
+    expect(seen.buggy).toBe(20);
+  });
+
+  it('opens when the upstream is down (connection refused)', async () => {
+    const client = clientOf({ urls: ['http://127.0.0.1:1'], retries: 0 });
+    for (let call = 1; call <= 5; call++)
+      await expect(client.call({ method: 'GET', path: '/api/v1/whoami' })).rejects.toBeInstanceOf(
+        ServiceUnavailableError,
+      );
+    expect(client.breakerState).toBe('open');
+  });
+
   it('opens after repeated failures, fails fast, then closes after a successful probe', async () => {
     const client = clientOf({ retries: 0, breakerResetTimeoutMs: 500 });
     toggleDown = true;

@@ -32,6 +32,12 @@ export class BadPathError extends AppError {
   }
 }
 
+export class BadUrlError extends AppError {
+  constructor() {
+    super(400, 'bad_url', 'The URL has percent-encoding that is not UTF-8, or a dot segment in its query');
+  }
+}
+
 export class RateLimitedError extends AppError {
   constructor(retryAfterSeconds: number, limitClass: string) {
     super(429, 'rate_limited', `Too many requests; try again in ${retryAfterSeconds} s`, {

@@ -16,6 +16,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   BadGatewayError,
+  BadUrlError,
   CircuitOpenError,
   PayloadTooLargeError,
   UpstreamTimeoutError,
@@ -96,7 +97,7 @@ const DROPPED_RESPONSE_HEADERS = [
   'upgrade',
 ];
 
-type Failure = 'connect' | 'reset' | 'timeout' | 'draining' | 'body_too_large' | 'other';
+type Failure = 'connect' | 'reset' | 'timeout' | 'draining' | 'body_too_large' | 'bad_url' | 'other';
 
 function codesOf(error: unknown): string[] {
   const codes: string[] = [];
@@ -127,15 +128,18 @@ class AttemptFailed extends Error {
   }
 
   /**
-   * Not the instance's fault (a body over the limit), or a 503 answered on purpose (draining):
-   * the breaker does not count it as a failure.
+   * Not the instance's fault (a body over the limit, a URL that cannot be sent), or a 503
+   * answered on purpose (draining): the breaker does not count it as a failure.
    */
   get ignoredByBreaker(): boolean {
-    return this.failure === 'body_too_large' || this.failure === 'draining';
+    return this.failure === 'body_too_large' || this.failure === 'draining' || this.failure === 'bad_url';
   }
 }
 
-/** A 5xx answer that was passed on to the client: a failure for the breaker, nothing more to send. */
+/** Answers passed on to the client that still count as a failure of the instance. */
+const INSTANCE_FAILING_STATUSES = new Set([502, 504]);
+
+/** A 502 or 504 answer that was passed on to the client: a failure for the breaker, nothing more to send. */
 class AnsweredWithServerError extends Error {}
 
 /** The label of a failure in the gateway_upstream_outcomes_total metric. */
@@ -146,6 +150,8 @@ function problemFor(failure: Failure, target: ForwardTarget, bodyLimitBytes: num
   switch (failure) {
     case 'body_too_large':
       return new PayloadTooLargeError(bodyLimitBytes);
+    case 'bad_url':
+      return new BadUrlError();
     case 'timeout':
       return new UpstreamTimeoutError(target.service, target.timeoutMs);
     case 'connect':
@@ -313,9 +319,12 @@ function attempt(
           state.answered = true;
           if (target.streaming) deps.onStream?.(proxyReply.raw as ServerResponse);
           proxyReply.send(response.stream);
-          // A 503 is the service already failing fast on its own (its database is down, it is draining):
-          // opening the circuit would change nothing for the client but delay the recovery.
-          const failed = response.statusCode >= 500 && response.statusCode !== 503;
+          // Only an instance failing counts for its breaker: 502 and 504 (what it depends on is gone or
+          // too slow). A 500 is one request going wrong, which any client could repeat to cut every
+          // other client off; a 503 is the service already failing fast on its own (its database is
+          // down, it is draining), where an open circuit would only delay the recovery
+          // (docs/adr/0025-breakers-count-upstream-failures.md).
+          const failed = INSTANCE_FAILING_STATUSES.has(response.statusCode);
           settle(failed ? new AnsweredWithServerError(`answered ${response.statusCode}`) : undefined);
         },
         onError: (_proxyReply, { error }) => {
@@ -328,7 +337,11 @@ function attempt(
         },
       });
     } catch (error) {
-      settle(error as Error);
+      // reply-from refuses before sending a URL it cannot decode (`%ED%A0%80`) or one with `..`
+      // in its query: the client's doing, which must not count against the instance.
+      span?.end(undefined, error);
+      const refused = error instanceof URIError || (error as { statusCode?: unknown }).statusCode === 400;
+      settle(refused ? new AttemptFailed('bad_url', (error as Error).message) : (error as Error));
     }
   });
 }

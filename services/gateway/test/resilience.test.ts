@@ -1,5 +1,6 @@
-// Stories of a gateway in front of services that fail, stall or get too much: circuits open
-// and close, bodies stream both ways within the limit, and slow answers end in 504.
+// Stories of a gateway in front of services that fail, stall or get too much: circuits open on an
+// instance failing (no connection, 502, 504) and never on answers one client provokes (4xx, 500),
+// bodies stream both ways within the limit, and slow answers end in 504.
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,15 +66,17 @@ describe('the circuit breakers', () => {
 
   it('cut off an instance that keeps failing while its sibling keeps serving', async () => {
     const [broken, sound] = events as [TestUpstream, TestUpstream];
+    // 502: what the instance depends on is gone, for every request.
     broken.failing = true;
+    broken.failStatus = 502;
     try {
       let failures = 0;
       for (let i = 0; i < 40 && (await circuitOf(broken)) === 'closed'; i++) {
         const answer = await call(t.gatewayUrl, 'GET', '/api/v1/events');
-        if (answer.status === 500) failures++;
+        if (answer.status === 502) failures++;
         else expect(answer.body.instance).toBe(sound.name);
       }
-      // The broken instance's own 500s went through until its breaker had seen enough of them.
+      // The broken instance's own 502s went through until its breaker had seen enough of them.
       expect(await circuitOf(broken)).not.toBe('closed');
       expect(failures).toBeGreaterThanOrEqual(4);
 
@@ -89,7 +92,35 @@ describe('the circuit breakers', () => {
       expect(await circuitOf(sound)).toBe('closed');
     } finally {
       broken.failing = false;
+      broken.failStatus = 500;
       await untilEveryCircuitCloses();
+    }
+  });
+
+  it('stay closed under a stream of 4xx and 500 answers from one route, while the other routes keep working', async () => {
+    // What one client can provoke on purpose: refusals, and a bug its input reaches on every instance.
+    for (const upstream of events) upstream.failing = true;
+    const provoke = async (status: number) => {
+      for (const upstream of events) upstream.failStatus = status;
+      const provoked = await call(t.gatewayUrl, 'GET', '/api/v1/events');
+      expect(provoked.status).toBe(status);
+      expect(provoked.body).toEqual({ error: 'failing on purpose' });
+    };
+    try {
+      // Twenty 500s in a row (ten used to open the circuits of the whole service).
+      for (let i = 0; i < 20; i++) await provoke(500);
+      expect(await Promise.all(events.map(circuitOf))).toEqual(['closed', 'closed']);
+      for (let i = 0; i < 20; i++) {
+        await provoke([400, 404, 409, 422, 500][i % 5]!);
+        const other = await call(t.gatewayUrl, 'GET', '/api/v1/events/7');
+        expect(other.status, JSON.stringify(other.body)).toBe(200);
+      }
+      expect(await Promise.all(events.map(circuitOf))).toEqual(['closed', 'closed']);
+    } finally {
+      for (const upstream of events) {
+        upstream.failing = false;
+        upstream.failStatus = 500;
+      }
     }
   });
 
@@ -121,31 +152,68 @@ describe('the circuit breakers', () => {
     }
   });
 
-  it('answer 503 at once when every instance keeps failing, and close again once the service recovers', async () => {
-    for (const upstream of events) upstream.failing = true;
-    let opened: Awaited<ReturnType<typeof call>> | undefined;
-    // Bounded: the breakers also remember the successes of the last window (GATEWAY_BREAKER_WINDOW_MS).
-    for (let attempt = 0; attempt < 200 && !opened; attempt++) {
-      const answer = await call(t.gatewayUrl, 'GET', '/api/v1/events');
-      if (answer.body?.code === 'circuit_open') opened = answer;
-      else expect(answer.status).toBe(500);
+  it('stay closed under URLs the gateway cannot pass on, each answered 400', async () => {
+    // A query whose percent-encoding is not UTF-8 (a lone surrogate), and a `..` in a query value.
+    for (const query of ['q=Ada%ED%A0%80', 'q=..%2Fetc', 'q=%ED%B0%80']) {
+      for (let i = 0; i < 10; i++) {
+        const answer = await call(t.gatewayUrl, 'GET', `/api/v1/events?${query}`);
+        expectProblem(answer, 400, 'bad_url');
+      }
     }
-    expect(opened).toBeDefined();
-    expectProblem(opened!, 503, 'circuit_open');
-    expect(opened!.headers['retry-after']).toBe('3');
+    expect(await Promise.all(events.map(circuitOf))).toEqual(['closed', 'closed']);
+    expect((await call(t.gatewayUrl, 'GET', '/api/v1/events')).status).toBe(200);
+  });
 
-    const hitsWhileOpen = events.reduce((sum, upstream) => sum + upstream.hits, 0);
-    const answers = [];
-    for (let attempt = 0; attempt < 6; attempt++)
-      answers.push(await call(t.gatewayUrl, 'GET', '/api/v1/events'));
-    // Nothing piles up on the failing service: at most one probe per instance once its reset time is up.
-    const probes = events.reduce((sum, upstream) => sum + upstream.hits, 0) - hitsWhileOpen;
-    expect(probes).toBeLessThanOrEqual(2);
-    expect(answers.filter((answer) => answer.body?.code === 'circuit_open').length).toBe(6 - probes);
-
-    for (const upstream of events) upstream.failing = false;
+  it('answer 503 at once when the service is down (connection refused), and close again once it is back', async () => {
+    await Promise.all(events.map((upstream) => upstream.kill()));
+    try {
+      let opened: Awaited<ReturnType<typeof call>> | undefined;
+      // Bounded: the breakers also remember the successes of the last window (GATEWAY_BREAKER_WINDOW_MS).
+      for (let attempt = 0; attempt < 200 && !opened; attempt++) {
+        const answer = await call(t.gatewayUrl, 'GET', '/api/v1/events');
+        if (answer.body?.code === 'circuit_open') opened = answer;
+        else expectProblem(answer, 503, 'upstream_unavailable');
+      }
+      expect(opened).toBeDefined();
+      expectProblem(opened!, 503, 'circuit_open');
+      expect(opened!.headers['retry-after']).toBe('3');
+      // Every route of the service, not only the one that was called.
+      expectProblem(await call(t.gatewayUrl, 'GET', '/api/v1/events/7'), 503, 'circuit_open');
+    } finally {
+      await Promise.all(events.map((upstream) => upstream.revive()));
+    }
     await untilEveryCircuitCloses();
     expect((await call(t.gatewayUrl, 'GET', '/api/v1/events')).status).toBe(200);
+  });
+
+  it('still cut off a service answering 504s, and pile nothing up on it', async () => {
+    for (const upstream of events) {
+      upstream.failing = true;
+      upstream.failStatus = 504;
+    }
+    try {
+      let opened = false;
+      for (let attempt = 0; attempt < 200 && !opened; attempt++) {
+        const answer = await call(t.gatewayUrl, 'GET', '/api/v1/events');
+        if (answer.body?.code === 'circuit_open') opened = true;
+        else expect(answer.status).toBe(504);
+      }
+      expect(opened).toBe(true);
+      const hitsWhileOpen = events.reduce((sum, upstream) => sum + upstream.hits, 0);
+      const answers = [];
+      for (let attempt = 0; attempt < 6; attempt++)
+        answers.push(await call(t.gatewayUrl, 'GET', '/api/v1/events'));
+      // At most one probe per instance once its reset time is up.
+      const probes = events.reduce((sum, upstream) => sum + upstream.hits, 0) - hitsWhileOpen;
+      expect(probes).toBeLessThanOrEqual(2);
+      expect(answers.filter((answer) => answer.body?.code === 'circuit_open').length).toBe(6 - probes);
+    } finally {
+      for (const upstream of events) {
+        upstream.failing = false;
+        upstream.failStatus = 500;
+      }
+    }
+    await untilEveryCircuitCloses();
   });
 });
 

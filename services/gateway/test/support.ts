@@ -19,7 +19,7 @@ import { TEST_ADMIN } from '../../../tools/test/platform.js';
 export const INTERNAL_TOKEN_SECRET = 'gateway-tests-internal-token-secret-0123456789';
 
 export interface UpstreamOptions {
-  /** Answer 500 on GET /api/v1/events while true. */
+  /** Answer `failStatus` on GET /api/v1/events while true. */
   failing?: boolean;
 }
 
