@@ -57,7 +57,7 @@ class UpstreamFailure extends Error {
 /**
  * Answers that say the upstream itself is failing (its own upstream or database is gone, it is
  * overloaded or draining): they count towards its breaker. Any other 5xx is one request going
- * wrong (docs/adr/0025-breakers-count-upstream-failures.md).
+ * wrong (docs/adr/0026-breakers-count-upstream-failures.md).
  */
 const UPSTREAM_FAILING_STATUSES = new Set([502, 503, 504]);
 

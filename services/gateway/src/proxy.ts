@@ -323,7 +323,7 @@ function attempt(
           // too slow). A 500 is one request going wrong, which any client could repeat to cut every
           // other client off; a 503 is the service already failing fast on its own (its database is
           // down, it is draining), where an open circuit would only delay the recovery
-          // (docs/adr/0025-breakers-count-upstream-failures.md).
+          // (docs/adr/0026-breakers-count-upstream-failures.md).
           const failed = INSTANCE_FAILING_STATUSES.has(response.statusCode);
           settle(failed ? new AnsweredWithServerError(`answered ${response.statusCode}`) : undefined);
         },
