@@ -34,6 +34,8 @@ export interface ClusterOptions {
   logger?: Logger;
   /** Aborting it (Ctrl+C during start-up) stops what has started and makes the start reject. */
   signal?: AbortSignal;
+  /** Demo data: seeded by the first worker on a first embedded start (the default), or never. */
+  seed?: 'first-start' | 'never';
 }
 
 export interface RunningCluster {
@@ -196,9 +198,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       if (stopping) return;
       fork(slot, 'never').then(
         (ready) =>
-          logger.info(
+          logger.warn(
             { worker: slot.index, pid: slot.worker?.process.pid },
-            `worker ${slot.index} restarted (${ready.services.length} services)`,
+            `worker ${slot.index} replaced: its ${ready.services.length} services are up again`,
           ),
         (error: Error) => logger.error({ worker: slot.index }, error.message),
       );
@@ -253,7 +255,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     for (let index = 1; index <= options.workers; index++)
       slots.push({ index, worker: undefined, startedAt: 0, restartDelayMs: 0, restartTimer: undefined });
     // The first worker alone: it creates the first admin and the demo data, once.
-    const first = await interruptible(fork(slots[0]!, 'first-start'), options.signal);
+    const first = await interruptible(fork(slots[0]!, options.seed ?? 'first-start'), options.signal);
     await interruptible(Promise.all(slots.slice(1).map((slot) => fork(slot, 'never'))), options.signal);
     running = true;
     return {

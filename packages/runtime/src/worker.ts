@@ -2,8 +2,7 @@
 // every service on the ports the primary shares among its workers, on the primary's database and
 // cache store, until the primary tells it to stop or goes away.
 import cluster from 'node:cluster';
-import { ClusterCacheStore, createLogger, loadConfig } from '@ticketing/platform';
-import { type Platform, startPlatform } from './platform.js';
+import type { Platform } from './platform.js';
 import { isWorkerMessage, type WorkerMessage, type WorkerStart } from './worker-messages.js';
 
 if (!cluster.isWorker || typeof process.send !== 'function')
@@ -41,6 +40,11 @@ process.on('message', (message: unknown) => {
 send({ type: 'worker:hello' });
 
 async function start(instructions: WorkerStart): Promise<Platform | undefined> {
+  // Loaded only now: the listeners above hear a stop while the services' code is still loading.
+  const [{ ClusterCacheStore, createLogger, loadConfig }, { startPlatform }] = await Promise.all([
+    import('@ticketing/platform'),
+    import('./platform.js'),
+  ]);
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel, { worker: instructions.index });
   let platform: Platform;
