@@ -1,4 +1,5 @@
 // The `ticketing` command: start (all services, or one with --service), migrate, seed, verify.
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatReport, verifyInvariants } from '@ticketing/order-service';
 import { ConfigError, createLogger, loadConfig, loadDevSecrets, MigrationError } from '@ticketing/platform';
@@ -15,8 +16,8 @@ Commands:
   start [--service NAME ...]   run every service in one process (embedded mode),
                                or only the named ones with infrastructure from the environment
         [--workers N|auto]     run every service in N worker processes sharing the ports, the
-                               database and the cache (default 1; auto = one per core less one
-                               left to PostgreSQL, at most 4)
+                               database and the cache (default 1; auto = one per core, at most 4,
+                               less one left to the embedded PostgreSQL)
   migrate [--service NAME ...] apply database migrations and exit
   seed                         insert the demo data and exit
   verify [--json]              check the data-safety invariants (ARCHITECTURE.md) on the database;
@@ -97,7 +98,8 @@ const MAX_WORKERS = 64;
 
 function parseWorkers(raw: string | undefined, services: string[] | undefined): number {
   if (raw === undefined) return DEFAULT_WORKERS;
-  const workers = raw === 'auto' ? defaultWorkers() : Number(raw);
+  const embeddedDatabase = !process.env.DATABASE_URL?.trim();
+  const workers = raw === 'auto' ? defaultWorkers(availableParallelism(), embeddedDatabase) : Number(raw);
   if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
     process.stderr.write(
       `ticketing: --workers must be a whole number from 1 to ${MAX_WORKERS}, or auto (got ${raw})\n`,

@@ -51,9 +51,12 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
-/** Workers when --workers is not given: one per core, leaving a core to PostgreSQL, at most four. */
-export function defaultWorkers(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(cores - 1, 4));
+/**
+ * `--workers auto`: one worker per core, at most four, less a core left to PostgreSQL when it is
+ * the embedded server on this machine (it takes about 40 % of a purchase's CPU).
+ */
+export function defaultWorkers(cores = availableParallelism(), embeddedDatabase = true): number {
+  return Math.max(1, Math.min(cores - (embeddedDatabase ? 1 : 0), 4));
 }
 
 /** The default DATABASE_POOL_SIZE (connections per service) of one process. */

@@ -26,9 +26,7 @@ it('keeps an explicit DATABASE_POOL_SIZE that fits, and refuses one that does no
   );
 });
 
-it('takes a core per worker by default, leaving one to PostgreSQL, at most four', () => {
-  expect(defaultWorkers(1)).toBe(1);
-  expect(defaultWorkers(2)).toBe(1);
-  expect(defaultWorkers(4)).toBe(3);
-  expect(defaultWorkers(16)).toBe(4);
+it('takes a core per worker with --workers auto, at most four, leaving one to an embedded PostgreSQL', () => {
+  expect([1, 2, 4, 16].map((cores) => defaultWorkers(cores, true))).toEqual([1, 1, 3, 4]);
+  expect([1, 2, 4, 16].map((cores) => defaultWorkers(cores, false))).toEqual([1, 2, 4, 4]);
 });
