@@ -150,7 +150,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
   /** Forks the worker of a slot; resolves once every service of it listens. */
   const fork = (slot: WorkerSlot, seed: WorkerStart['seed']): Promise<WorkerReady> => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(options.env);
     slot.worker = worker;
     slot.startedAt = Date.now();
     const detach = cacheHost?.attach(worker as unknown as IpcPeer);
@@ -205,7 +205,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
             { worker: slot.index, pid: slot.worker?.process.pid },
             `worker ${slot.index} replaced: its ${ready.services.length} services are up again`,
           ),
-        (error: Error) => logger.error({ worker: slot.index }, error.message),
+        (error: Error) => {
+          if (!stopping) logger.error({ worker: slot.index }, error.message);
+        },
       );
     }, slot.restartDelayMs);
   };

@@ -45,7 +45,10 @@ export class ClusterCacheHost {
               sendQuietly(peer, { type: 'cache:message', store, channel, message }),
             );
             subscriptions.set(key, subscribed);
-            subscribed.catch(() => subscriptions.delete(key));
+            const failed = subscribed;
+            failed.catch(() => {
+              if (subscriptions.get(key) === failed) subscriptions.delete(key);
+            });
           }
           await subscribed;
           return undefined;
