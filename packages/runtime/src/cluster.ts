@@ -133,6 +133,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     throw new Error('startCluster runs two workers or more; one is startPlatform');
   const env = { ...process.env, ...options.env };
   const config = loadConfig(env);
+  const workerEnv = Object.fromEntries(
+    Object.entries(options.env ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const logger = options.logger ?? createLogger(config.logLevel, { role: 'primary' });
   const stopIfInterrupted = () => {
     if (options.signal?.aborted) throw new StartupError('start interrupted');
@@ -150,7 +153,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
   /** Forks the worker of a slot; resolves once every service of it listens. */
   const fork = (slot: WorkerSlot, seed: WorkerStart['seed']): Promise<WorkerReady> => {
-    const worker = cluster.fork(options.env);
+    const worker = cluster.fork(workerEnv);
     slot.worker = worker;
     slot.startedAt = Date.now();
     const detach = cacheHost?.attach(worker as unknown as IpcPeer);
