@@ -146,14 +146,19 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  // After a failed test: nothing of this run may stay behind.
   if (child && child.exitCode === null) {
-    child.kill('SIGKILL');
     for (const pid of workerPids()) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+  }
+  if (dataDir) {
+    for (const pid of postgresOn(join(dataDir, 'pg'))) process.kill(pid, 'SIGINT');
+    await vi.waitFor(() => expect(postgresOn(join(dataDir, 'pg'))).toEqual([]), { timeout: 30_000 });
   }
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
-describe('ticketing start --workers 2', { timeout: 120_000 }, () => {
+describe('ticketing start --workers 2', { timeout: 180_000 }, () => {
   it('runs two workers behind the shared ports, healthy', async () => {
     expect(workerPids()).toHaveLength(2);
     for (let attempt = 0; attempt < 4; attempt++) {
