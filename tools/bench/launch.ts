@@ -27,6 +27,8 @@ export interface LaunchOptions {
   cpuProfileDir: string | undefined;
   /** Extra environment for the platform (overrides the benchmark's defaults). */
   env: Record<string, string>;
+  /** Worker processes of the platform (`ticketing start --workers N`); embedded and stack modes. */
+  workers?: number;
   log: (line: string) => void;
 }
 
@@ -227,7 +229,7 @@ export async function launchPlatform(options: LaunchOptions): Promise<LaunchedPl
   }
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, join(ROOT, 'tools/bench/platform-process.ts')],
+    [...nodeArgs, join(ROOT, 'tools/bench/platform-process.ts'), `--workers=${options.workers ?? 1}`],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },
@@ -265,7 +267,8 @@ export async function launchPlatform(options: LaunchOptions): Promise<LaunchedPl
   );
   return {
     mode: options.mode,
-    pids: () => [ready.pid],
+    // With workers, the primary and its worker processes (a replaced worker counts from then on).
+    pids: () => ((options.workers ?? 1) > 1 ? [ready.pid, ...nodeChildrenOf(ready.pid)] : [ready.pid]),
     gatewayUrl: ready.gatewayUrl,
     databaseUrl: ready.databaseUrl,
     adminLogin,
@@ -280,6 +283,23 @@ export async function launchPlatform(options: LaunchOptions): Promise<LaunchedPl
       await cleanup();
     },
   };
+}
+
+/** The Node.js processes the given one started (its workers; not PostgreSQL nor tsx's esbuild). */
+function nodeChildrenOf(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const parentPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parentPid === parent && command === 'node') pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
 }
 
 /** The distributed stack's own directory and ports, apart from test:full's. */

@@ -1,15 +1,31 @@
 // The platform under test, as its own process: every service in one process (startPlatform),
-// so the benchmark can measure its CPU and memory apart from the load generator's. It prints
-// one JSON line with the gateway's and the database's URLs once it is up, and stops on SIGTERM.
-import { startPlatform } from '@ticketing/runtime';
+// or with `--workers N` a primary and N worker processes (startCluster), so the benchmark can
+// measure its CPU and memory apart from the load generator's. It prints one JSON line with the
+// gateway's and the database's URLs once it is up, and stops on SIGTERM.
+import { parseArgs } from 'node:util';
+import { startCluster, startPlatform } from '@ticketing/runtime';
 
-const platform = await startPlatform({ seed: 'never' });
+const workers = Number(parseArgs({ options: { workers: { type: 'string', default: '1' } } }).values.workers);
+const platform =
+  workers > 1
+    ? await startCluster({ workers, seed: 'never' }).then((cluster) => ({
+        stop: cluster.stop,
+        gatewayUrl: cluster.services.find((service) => service.name === 'gateway')!.url,
+        databaseUrl: cluster.databaseUrl,
+        embedded: cluster.embedded,
+      }))
+    : await startPlatform({ seed: 'never' }).then((single) => ({
+        stop: single.stop,
+        gatewayUrl: single.url('gateway'),
+        databaseUrl: single.infrastructure.databaseUrl,
+        embedded: single.infrastructure.embedded,
+      }));
 const ready = {
   ready: true,
   pid: process.pid,
-  gatewayUrl: platform.url('gateway'),
-  databaseUrl: platform.infrastructure.databaseUrl,
-  embedded: platform.infrastructure.embedded,
+  gatewayUrl: platform.gatewayUrl,
+  databaseUrl: platform.databaseUrl,
+  embedded: platform.embedded,
 };
 process.stdout.write(`${JSON.stringify(ready)}\n`);
 

@@ -46,6 +46,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --mode MODE              embedded (default: own PostgreSQL, in-memory cache and bus),
                            stack (Debian PostgreSQL + Redis from tools/stack, all services in one process),
                            distributed (tools/stack/stack.sh: + Kafka, a process per service)
+  --workers N              the platform's worker processes (ticketing start --workers N; embedded and stack modes; default 1)
   --scenario LIST          onsale (default), browse, mixed, or all; comma-separated
   --seats N                reserved seats of the on-sale event (default 10000)
   --ga N                   general-admission tickets (default 10000)
@@ -79,6 +80,7 @@ function readOptions(argv: string[]) {
     options: {
       quick: { type: 'boolean', default: false },
       mode: { type: 'string', default: 'embedded' },
+      workers: { type: 'string' },
       scenario: { type: 'string', default: 'onsale' },
       seats: { type: 'string' },
       ga: { type: 'string' },
@@ -117,6 +119,9 @@ function readOptions(argv: string[]) {
   const mode = values.mode as Mode;
   if (!['embedded', 'stack', 'distributed'].includes(mode))
     throw new Error(`--mode must be embedded, stack or distributed (got ${values.mode})`);
+  const workers = integer('workers', values.workers, 1, 1);
+  if (workers > 1 && mode === 'distributed')
+    throw new Error('--workers is for the embedded and stack modes (distributed runs a process per service)');
   const scenarios =
     values.scenario === 'all'
       ? ['onsale', 'browse', 'mixed']
@@ -135,6 +140,7 @@ function readOptions(argv: string[]) {
   return {
     quick,
     mode,
+    workers,
     scenarios: scenarios as ('onsale' | 'browse' | 'mixed')[],
     seats: integer('seats', values.seats, quick ? 500 : 10_000, 0),
     generalAdmission: integer('ga', values.ga, quick ? 500 : 10_000, 0),
@@ -237,10 +243,13 @@ async function main(): Promise<number> {
     warnings: [],
   };
 
-  log(`mode ${options.mode}: starting the platform`);
+  log(
+    `mode ${options.mode}${options.workers > 1 ? `, ${options.workers} workers` : ''}: starting the platform`,
+  );
   let started = performance.now();
   const platform = await launchPlatform({
     mode: options.mode,
+    workers: options.workers,
     cpuProfileDir: options.profile ? join(options.out, 'cpu-profiles') : undefined,
     env: {},
     log,

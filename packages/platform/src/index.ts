@@ -5,6 +5,8 @@ export * from './bus/inbox.js';
 export * from './bus/kafka.js';
 export * from './bus/outbox.js';
 export * from './bus/types.js';
+export * from './cache/cluster-host.js';
+export * from './cache/cluster-store.js';
 export * from './cache/memory.js';
 export * from './cache/redis.js';
 export * from './cache/types.js';

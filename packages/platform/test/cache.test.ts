@@ -1,13 +1,16 @@
-// One contract for every CacheStore: the in-memory store always, the Redis store whenever
-// the run provides a Redis (always in test:full). Keys carry a per-run prefix so runs sharing
-// a Redis never see each other's data.
+// One contract for every CacheStore: the in-memory store always, the workers' store (the
+// in-memory one in another process, over IPC) always, the Redis store whenever the run provides
+// a Redis (always in test:full). Keys carry a per-run prefix so runs sharing a Redis never see
+// each other's data.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { ClusterCacheStore } from '../src/cache/cluster-store.js';
 import { MemoryCacheStore } from '../src/cache/memory.js';
 import { RedisCacheStore } from '../src/cache/redis.js';
 import type { CacheStore } from '../src/cache/types.js';
 import { createLogger } from '../src/logger.js';
+import { forkCacheHost } from './cluster-support.js';
 
 const logger = createLogger('silent');
 const redisUrl = inject('redisUrl');
@@ -19,19 +22,25 @@ function open<T extends CacheStore>(store: T): T {
   opened.push(store);
   return store;
 }
+// The primary process of the workers' store.
+const clusterHost = await forkCacheHost();
 afterAll(async () => {
   await Promise.all(opened.map((store) => store.close()));
+  clusterHost.kill();
 });
 
-const stores: [string, () => CacheStore][] = [['memory', () => open(new MemoryCacheStore())]];
+const stores: [string, () => CacheStore][] = [
+  ['memory', () => open(new MemoryCacheStore())],
+  ['cluster', () => open(new ClusterCacheStore(clusterHost))],
+];
 if (redisUrl) stores.push(['redis', () => open(new RedisCacheStore(redisUrl, logger, PREFIX))]);
 
 it('runs the Redis contract in test:full (never skips it silently)', () => {
   if (process.env.TEST_FULL === '1') {
     expect(redisUrl).toBeTruthy();
-    expect(stores.map(([kind]) => kind)).toEqual(['memory', 'redis']);
+    expect(stores.map(([kind]) => kind)).toEqual(['memory', 'cluster', 'redis']);
   } else {
-    expect(stores.map(([kind]) => kind)[0]).toBe('memory');
+    expect(stores.map(([kind]) => kind).slice(0, 2)).toEqual(['memory', 'cluster']);
   }
 });
 

@@ -1,11 +1,13 @@
 // The `ticketing` command: start (all services, or one with --service), migrate, seed, verify.
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatReport, verifyInvariants } from '@ticketing/order-service';
 import { ConfigError, createLogger, loadConfig, loadDevSecrets, MigrationError } from '@ticketing/platform';
 import closeWithGrace from 'close-with-grace';
 import pg from 'pg';
+import { defaultWorkers, startCluster } from './cluster.js';
 import { createInfrastructure, StartupError } from './infrastructure.js';
-import { migrate, type Platform, startPlatform } from './platform.js';
+import { migrate, startPlatform } from './platform.js';
 import { serviceNames } from './services.js';
 
 const USAGE = `Usage: ticketing <command> [options]
@@ -13,6 +15,9 @@ const USAGE = `Usage: ticketing <command> [options]
 Commands:
   start [--service NAME ...]   run every service in one process (embedded mode),
                                or only the named ones with infrastructure from the environment
+        [--workers N|auto]     run every service in N worker processes sharing the ports, the
+                               database and the cache (default 1; auto = one per core, at most 4,
+                               less one left to the embedded PostgreSQL)
   migrate [--service NAME ...] apply database migrations and exit
   seed                         insert the demo data and exit
   verify [--json]              check the data-safety invariants (ARCHITECTURE.md) on the database;
@@ -38,6 +43,7 @@ const parseCommandLine = (argv: string[]) =>
     allowPositionals: true,
     options: {
       service: { type: 'string', multiple: true },
+      workers: { type: 'string' },
       help: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -78,6 +84,87 @@ async function verify(json: boolean): Promise<boolean> {
   }
 }
 
+/** What `start` prints and stops: one process, or a primary with its workers. */
+interface RunningPlatform {
+  services: { name: string; url: string }[];
+  embedded: boolean;
+  workers: number;
+  stop(): Promise<void>;
+}
+
+/** Workers when --workers is not given. */
+const DEFAULT_WORKERS = 1;
+const MAX_WORKERS = 64;
+
+function parseWorkers(raw: string | undefined, services: string[] | undefined): number {
+  if (raw === undefined) return DEFAULT_WORKERS;
+  const embeddedDatabase = !process.env.DATABASE_URL?.trim();
+  const workers = raw === 'auto' ? defaultWorkers(availableParallelism(), embeddedDatabase) : Number(raw);
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    process.stderr.write(
+      `ticketing: --workers must be a whole number from 1 to ${MAX_WORKERS}, or auto (got ${raw})\n`,
+    );
+    process.exit(2);
+  }
+  if (workers > 1 && services && services.length > 0) {
+    process.stderr.write(
+      'ticketing: --workers runs every service in each worker; for instances of one service, start it several times with --service\n',
+    );
+    process.exit(2);
+  }
+  return workers;
+}
+
+/** Starts the platform and stops it on SIGINT/SIGTERM (or a crash), draining requests first. */
+async function start(services: string[] | undefined, workers: number): Promise<void> {
+  const config = loadConfig(process.env);
+  // Signals are handled from the first moment: Ctrl+C during start-up (the first start
+  // initialises a database and seeds) must still stop the embedded PostgreSQL.
+  const interrupt = new AbortController();
+  let running: RunningPlatform | undefined;
+  const starting: Promise<RunningPlatform> =
+    workers > 1
+      ? startCluster({ workers, signal: interrupt.signal }).then((started) => ({ ...started, workers }))
+      : startPlatform({ services, signal: interrupt.signal }).then((platform) => ({
+          services: [...platform.services.values()].map((service) => ({
+            name: service.module.name,
+            url: service.url,
+          })),
+          embedded: platform.infrastructure.embedded,
+          workers: 1,
+          stop: () => platform.stop(),
+        }));
+  // Workers drain within SHUTDOWN_TIMEOUT_MS each (and are killed a little after); then PostgreSQL stops.
+  const delay = config.shutdownTimeoutMs + (workers > 1 ? 15_000 : 0);
+  closeWithGrace({ delay }, async ({ signal, err }) => {
+    if (err)
+      process.stderr.write(`ticketing: stopping after an unexpected error: ${err.stack ?? err.message}\n`);
+    else process.stdout.write(`\nticketing: ${signal ?? 'stop'} received, draining requests and stopping\n`);
+    if (running) return running.stop();
+    interrupt.abort();
+    await starting.catch(() => undefined);
+  });
+  try {
+    running = await starting;
+  } catch (error) {
+    if (interrupt.signal.aborted) return; // close-with-grace finishes the exit
+    throw error;
+  }
+  const lines = running.services.map((service) => `  ${service.name.padEnd(13)} ${service.url}`);
+  const gateway = running.services.find((service) => service.name === 'gateway');
+  const mode = [
+    running.embedded ? 'embedded mode' : '',
+    running.workers > 1 ? `${running.workers} workers` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  process.stdout.write(
+    `\nTicketing platform is running${mode ? ` (${mode})` : ''}:\n${lines.join('\n')}\n` +
+      (gateway ? `\n  Open ${gateway.url}  ·  health ${gateway.url}/actuator/health\n` : '') +
+      '  Stop with Ctrl+C\n\n',
+  );
+}
+
 export async function main(argv: string[]): Promise<void> {
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
@@ -112,35 +199,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`ticketing: unknown command "${command}"\n\n${USAGE}\n`);
       process.exit(2);
     }
-    // Signals are handled from the first moment: Ctrl+C during start-up (the first start
-    // initialises a database and seeds) must still stop the embedded PostgreSQL.
-    const interrupt = new AbortController();
-    let platform: Platform | undefined;
-    const starting = startPlatform({ services, signal: interrupt.signal });
-    closeWithGrace({ delay: loadConfig(process.env).shutdownTimeoutMs }, async ({ signal, err }) => {
-      if (err)
-        process.stderr.write(`ticketing: stopping after an unexpected error: ${err.stack ?? err.message}\n`);
-      else
-        process.stdout.write(`\nticketing: ${signal ?? 'stop'} received, draining requests and stopping\n`);
-      if (platform) return platform.stop();
-      interrupt.abort();
-      await starting.catch(() => undefined);
-    });
-    try {
-      platform = await starting;
-    } catch (error) {
-      if (interrupt.signal.aborted) return; // close-with-grace finishes the exit
-      throw error;
-    }
-    const lines = [...platform.services.values()].map(
-      (service) => `  ${service.module.name.padEnd(13)} ${service.url}`,
-    );
-    const gateway = platform.services.get('gateway');
-    process.stdout.write(
-      `\nTicketing platform is running${platform.infrastructure.embedded ? ' (embedded mode)' : ''}:\n${lines.join('\n')}\n` +
-        (gateway ? `\n  Open ${gateway.url}  ·  health ${gateway.url}/actuator/health\n` : '') +
-        '  Stop with Ctrl+C\n\n',
-    );
+    await start(services, parseWorkers(parsed.values.workers, services));
   } catch (error) {
     fail(error);
   }

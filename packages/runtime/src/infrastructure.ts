@@ -78,42 +78,79 @@ async function startKafka(config: PlatformConfig, logger: Logger): Promise<Kafka
   return transport;
 }
 
-export async function createInfrastructure(config: PlatformConfig, logger: Logger): Promise<Infrastructure> {
-  const needsDevSecrets = config.databaseUrl === undefined || config.internalTokenSecret === undefined;
-  const devSecrets = needsDevSecrets ? await loadDevSecrets(config.dataDir) : undefined;
-  let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (databaseUrl === undefined) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      port: config.embeddedPostgresPort,
-      password: devSecrets!.postgresPassword,
-      database: 'ticketing',
-      logger,
-    });
-    databaseUrl = embedded.url;
+/** The database the platform runs on: the embedded server (started here) or DATABASE_URL's. */
+export interface PlatformDatabase {
+  url: string;
+  embedded: boolean;
+  /** Stops the embedded server; nothing for DATABASE_URL's. */
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded PostgreSQL unless DATABASE_URL is set, and checks that it answers. */
+export async function startDatabase(config: PlatformConfig, logger: Logger): Promise<PlatformDatabase> {
+  if (config.databaseUrl !== undefined) {
+    await checkDatabase(config.databaseUrl);
+    return { url: config.databaseUrl, embedded: false, async stop() {} };
   }
-  await checkDatabase(databaseUrl);
+  const { postgresPassword } = await loadDevSecrets(config.dataDir);
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPostgresPort,
+    password: postgresPassword,
+    database: 'ticketing',
+    logger,
+  });
+  try {
+    await checkDatabase(embedded.url);
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
+  return { url: embedded.url, embedded: true, stop: () => embedded.stop() };
+}
+
+/**
+ * What a worker of `ticketing start --workers N` is given by its primary process: the database
+ * the primary started (and stops), and the primary's cache store, reached over IPC.
+ */
+export interface SharedInfrastructure {
+  databaseUrl: string;
+  embedded: boolean;
+  /** The primary's store; unset with REDIS_URL, where every worker talks to Redis itself. */
+  cache?: CacheStore;
+}
+
+export async function createInfrastructure(
+  config: PlatformConfig,
+  logger: Logger,
+  shared?: SharedInfrastructure,
+): Promise<Infrastructure> {
+  const database: PlatformDatabase = shared
+    ? { url: shared.databaseUrl, embedded: shared.embedded, async stop() {} }
+    : await startDatabase(config, logger);
+  if (shared) await checkDatabase(database.url);
   let bus: EventTransport;
   try {
     bus = config.kafkaBrokers.length > 0 ? await startKafka(config, logger) : new InProcessTransport();
   } catch (error) {
-    await embedded?.stop();
+    await database.stop();
     throw error;
   }
   const cache: CacheStore = config.redisUrl
     ? new RedisCacheStore(config.redisUrl, logger)
-    : new MemoryCacheStore();
-  const tokens = new InternalTokens(config.internalTokenSecret ?? devSecrets!.internalTokenSecret);
+    : (shared?.cache ?? new MemoryCacheStore());
+  const tokenSecret =
+    config.internalTokenSecret ?? (await loadDevSecrets(config.dataDir)).internalTokenSecret;
+  const tokens = new InternalTokens(tokenSecret);
   return {
-    databaseUrl,
-    embedded: embedded !== undefined,
+    databaseUrl: database.url,
+    embedded: database.embedded,
     cache,
     bus,
     tokens,
     async close() {
       await Promise.allSettled([cache.close(), bus.close()]);
-      await embedded?.stop();
+      await database.stop();
     },
   };
 }

@@ -24,7 +24,12 @@ import {
   systemClock,
   unknownVariables,
 } from '@ticketing/platform';
-import { createInfrastructure, type Infrastructure, StartupError } from './infrastructure.js';
+import {
+  createInfrastructure,
+  type Infrastructure,
+  type SharedInfrastructure,
+  StartupError,
+} from './infrastructure.js';
 import { findService, SERVICES } from './services.js';
 
 export interface StartOptions {
@@ -37,6 +42,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Aborting it (Ctrl+C during start-up) stops what has started and makes the start reject. */
   signal?: AbortSignal;
+  /** A worker of `ticketing start --workers N`: the primary's database and cache, not its own. */
+  shared?: SharedInfrastructure;
 }
 
 export interface StartedService {
@@ -105,21 +112,30 @@ export async function migrate(options: StartOptions = {}): Promise<void> {
   // Migrations touch only the database: no Kafka connection (a down broker must not stop them).
   const infrastructure = await createInfrastructure({ ...config, kafkaBrokers: [] }, logger);
   try {
-    for (const module of selectServices(options.services)) {
-      const db = createDatabase({
-        url: infrastructure.databaseUrl,
-        poolSize: 2,
-        applicationName: `ticketing-migrate-${module.name}`,
-        logger,
-      });
-      try {
-        await runMigrations(db.pool, { schema: module.schema, directory: module.migrationsDir }, logger);
-      } finally {
-        await db.close();
-      }
-    }
+    await applyMigrations(infrastructure.databaseUrl, options.services, logger);
   } finally {
     await infrastructure.close();
+  }
+}
+
+/** Applies the selected services' migrations (all by default) on the database at `databaseUrl`. */
+export async function applyMigrations(
+  databaseUrl: string,
+  services: string[] | undefined,
+  logger: Logger,
+): Promise<void> {
+  for (const module of selectServices(services)) {
+    const db = createDatabase({
+      url: databaseUrl,
+      poolSize: 2,
+      applicationName: `ticketing-migrate-${module.name}`,
+      logger,
+    });
+    try {
+      await runMigrations(db.pool, { schema: module.schema, directory: module.migrationsDir }, logger);
+    } finally {
+      await db.close();
+    }
   }
 }
 
@@ -141,7 +157,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
     );
   const clock = options.clock ?? systemClock;
   const readReplica = readReplicaSettings(env);
-  const infrastructure = await createInfrastructure(config, logger);
+  const infrastructure = await createInfrastructure(config, logger, options.shared);
   const started = new Map<ServiceName, StartedService>();
   const clients = new Map<string, ServiceClient>();
 

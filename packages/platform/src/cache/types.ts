@@ -1,6 +1,7 @@
 // One port for the cache, the rate-limit store and pub/sub for live updates.
-// In memory for the embedded mode, Redis when distributed. Never used to decide
-// who gets a seat: that is PostgreSQL's job.
+// In memory for the embedded mode (in the primary process, reached over IPC, when it runs
+// several workers), Redis when distributed. Never used to decide who gets a seat: that is
+// PostgreSQL's job.
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -15,7 +16,7 @@ export interface RateLimitDecision {
 export type MessageListener = (message: string) => void;
 
 export interface CacheStore {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'cluster';
   get(key: string): Promise<string | null>;
   /** ttlMs is required: nothing lives in the cache forever. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
