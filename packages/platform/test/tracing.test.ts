@@ -222,12 +222,7 @@ describe('one call across two services, the database and the bus', () => {
     const ofTrace = logLines.filter((line) => line.trace_id === TRACE_ID);
     const messages = ofTrace.map((line) => line.msg);
     expect(messages).toEqual(
-      expect.arrayContaining([
-        'asked beta',
-        'counted seats',
-        'request completed',
-        'seats noted',
-      ]),
+      expect.arrayContaining(['asked beta', 'counted seats', 'request completed', 'seats noted']),
     );
     const spans = spansOf(TRACE_ID);
     const betaServer = spans.find((span) => span.name === 'GET /api/v1/seats')!;

@@ -3,7 +3,7 @@
 // (node:cluster), each running every service on the same ports, so the primary spreads the
 // connections of every port over the workers. The first worker starts alone (it creates the
 // first admin and seeds the demo data once), then the others. A worker that dies is replaced;
-// stopping stops the workers first, then PostgreSQL. See ADR 0025.
+// stopping stops the workers first, then PostgreSQL. See ADR 0027.
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
