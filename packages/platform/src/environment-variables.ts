@@ -234,6 +234,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     description: 'longest wait for a service answer',
   },
   {
+    name: 'GATEWAY_MAX_EVENT_LOOP_DELAY_MS',
+    readBy: 'gateway',
+    default: '200 (0 in test)',
+    description:
+      'while the event loop lags more than this (mean over 0.5 s), new requests get 503 `overloaded` with Retry-After; 0 never sheds',
+  },
+  {
     name: 'GATEWAY_CONNECT_TIMEOUT_MS',
     readBy: 'gateway',
     default: '1000',

@@ -24,6 +24,7 @@ import { AccessTokenVerifier, fetchJwksFrom } from './authentication.js';
 import { declaredLengthExceeds, limitBodySize } from './body-limit.js';
 import { type GatewayConfig, type RateLimitClass, readGatewayConfig } from './config.js';
 import { BadPathError, MethodNotAllowedError, PayloadTooLargeError, RateLimitedError } from './errors.js';
+import { registerLoadShedding } from './load-shedding.js';
 import { OpenApiAggregator, registerApiDocs } from './openapi.js';
 import { type ProxyDeps, proxyTo } from './proxy.js';
 import { RateLimiter } from './rate-limits.js';
@@ -62,6 +63,8 @@ export async function buildGateway(
   });
   app.decorateRequest('upstream', undefined);
   app.decorateRequest('bodyTooLarge', false);
+  // First, so that a shed request costs nothing else (no token check, no rate-limit count).
+  await registerLoadShedding(app, settings.maxEventLoopDelayMs);
 
   const routeTable = new RouteTableStore({
     db: context.db,

@@ -34,6 +34,8 @@ export interface GatewayConfig {
   trustProxy: boolean | string[];
   upstreamTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Shed new requests (503, Retry-After) while the event loop lags more than this; 0: never. */
+  maxEventLoopDelayMs: number;
   bodyLimitBytes: number;
   healthCheckIntervalMs: number;
   healthCheckTimeoutMs: number;
@@ -160,6 +162,8 @@ export function readGatewayConfig(env: Env, environment: Environment): GatewayCo
       60_000,
     ),
     bodyLimitBytes: readInteger(env, 'GATEWAY_BODY_LIMIT_BYTES', 1_048_576, 1_024, 1_073_741_824),
+    // Off in tests, whose processes start services and compile sources while they serve.
+    maxEventLoopDelayMs: readInteger(env, 'GATEWAY_MAX_EVENT_LOOP_DELAY_MS', lenient ? 0 : 200, 0, 60_000),
     healthCheckIntervalMs,
     healthCheckTimeoutMs: readInteger(env, 'GATEWAY_HEALTH_CHECK_TIMEOUT_MS', 2_000, 50, 60_000),
     breaker: {
