@@ -72,7 +72,7 @@ describe('with tracing off (nothing configured)', () => {
     const lines: Record<string, unknown>[] = [];
     const app = await createHttpApp({
       service: 'quiet',
-      logger: createLogger('info', {}, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      logger: createLogger('debug', {}, { write: (line: string) => void lines.push(JSON.parse(line)) }),
       tokens: new InternalTokens('the-internal-secret-for-tracing-off'),
       requireInternalToken: false,
     });

@@ -100,9 +100,11 @@ const CONNECTION_ERROR_CODES = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
-    const candidate = current as { code?: string; message?: string; cause?: unknown };
+    const candidate = current as { code?: string; syscall?: string; message?: string; cause?: unknown };
     if (candidate.code && (CONNECTION_ERROR_CODES.has(candidate.code) || candidate.code.startsWith('08')))
       return true;
+    // The Unix socket of a stopped server is gone: its connect fails with ENOENT.
+    if (candidate.code === 'ENOENT' && candidate.syscall === 'connect') return true;
     if (
       typeof candidate.message === 'string' &&
       /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
