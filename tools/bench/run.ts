@@ -274,6 +274,27 @@ async function main(): Promise<number> {
         { name: 'load generator', pids: () => [process.pid] },
       ]);
 
+    /**
+     * What every measured sale watches from its start: per-step timings, the processes' CPU, the
+     * statements run and the outboxes' lag; `finish` stops them when the sale's last purchase ended.
+     */
+    const watchSale = async () => {
+      const recorder = new RunRecorder();
+      const usage = sampler();
+      usage.start();
+      const statements = new StatementCounter(platform.databaseUrl);
+      await statements.start();
+      const outbox = new OutboxLagWatcher(platform.databaseUrl);
+      await outbox.start();
+      const finish = async (purchases: number) => {
+        const endedAt = performance.now();
+        usage.stop();
+        const outboxLag = await outbox.stop();
+        return { outboxLag, statements: await statements.finish(purchases, endedAt, outbox.queries) };
+      };
+      return { recorder, usage, finish };
+    };
+
     const organizer = await login(api, platform.adminLogin.username, platform.adminLogin.password);
     const runId = Date.now().toString(36);
     log(`registering and logging in ${options.buyers} buyers`);
@@ -303,13 +324,7 @@ async function main(): Promise<number> {
       log(
         `${name}: ${buyers.length} buyers${readers.length ? ` and ${readers.length} readers` : ''} go (${event.seatCount} seats, ${event.generalAdmission} GA)`,
       );
-      const recorder = new RunRecorder();
-      const usage = sampler();
-      usage.start();
-      const statements = new StatementCounter(platform.databaseUrl);
-      await statements.start();
-      const outbox = new OutboxLagWatcher(platform.databaseUrl);
-      await outbox.start();
+      const { recorder, usage, finish } = await watchSale();
       let saleOver = false;
       const reading = readers.length
         ? runBrowse(api, readers, catalogue, searchWords, recorder, () => saleOver)
@@ -321,10 +336,7 @@ async function main(): Promise<number> {
       });
       saleOver = true;
       const browse = await reading;
-      const saleEndedAt = performance.now();
-      usage.stop();
-      const outboxLag = await outbox.stop();
-      const statementCounts = await statements.finish(sale.purchases, saleEndedAt, outbox.queries);
+      const { outboxLag, statements: statementCounts } = await finish(sale.purchases);
       const seconds = sale.secondsToSellOut;
       const scenario: ScenarioReport = {
         name,
@@ -427,13 +439,7 @@ async function main(): Promise<number> {
       log(
         `${name}: ${rate.toFixed(1)} purchases/s for ${options.rateSeconds} s, ${rateBuyers.length} buyers, ${event.seatCount} seats + ${event.generalAdmission} GA`,
       );
-      const recorder = new RunRecorder();
-      const usage = sampler();
-      usage.start();
-      const statements = new StatementCounter(platform.databaseUrl);
-      await statements.start();
-      const outbox = new OutboxLagWatcher(platform.databaseUrl);
-      await outbox.start();
+      const { recorder, usage, finish } = await watchSale();
       // A connection per buyer, as a crowd of browsers has: requests wait in the platform, not here.
       const openApi = new Api(platform.gatewayUrl, rateBuyers.length + 8);
       const result = await runOpenLoop(openApi, event, rateBuyers, recorder, {
@@ -442,11 +448,8 @@ async function main(): Promise<number> {
         bestAvailableShare: options.bestAvailableShare,
         drainSeconds: 120,
       });
-      const endedAt = performance.now();
-      usage.stop();
+      const { outboxLag, statements: counts } = await finish(result.purchases);
       await openApi.close().catch(() => undefined);
-      const outboxLag = await outbox.stop();
-      const counts = await statements.finish(result.purchases, endedAt, outbox.queries);
       const scenario: ScenarioReport = {
         name,
         seconds: recorder.elapsedSeconds(),
