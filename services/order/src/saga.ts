@@ -93,8 +93,16 @@ async function record(
   memo: SagaMemo = {},
 ): Promise<StepResult> {
   const now = deps.clock.now();
+  // A saga that ends gives its lease back in the same statement.
+  const ending = changes.sagaStep === 'DONE' && !('leaseUntil' in changes);
   const next = await deps.db.transaction(async (tx) => {
-    const moved = await repository.advanceSaga(tx, order.id, order.sagaStep, changes, now);
+    const moved = await repository.advanceSaga(
+      tx,
+      order.id,
+      order.sagaStep,
+      ending ? { ...changes, leaseUntil: null } : changes,
+      now,
+    );
     if (moved && event) {
       const lines = memo.lines ?? (await repository.findLinesOfOrders(tx, [order.id]));
       await appendToOutbox(tx, ORDER_SCHEMA, [event(moved, lines)]);
@@ -231,6 +239,8 @@ async function sell(deps: OrderDeps, order: OrderRow, memo: SagaMemo): Promise<S
         status: 'CONFIRMED',
         sagaStep: cancelled ? 'CANCEL_REFUND' : 'DONE',
         confirmedAt: now,
+        // Done: the lease goes back with the confirmation, not in a statement of its own.
+        ...(!cancelled && { leaseUntil: null }),
         ...(cancelled && {
           cancelRequestedAt: now,
           cancelledBy: 'event_cancelled' as const,
