@@ -118,6 +118,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     description: 'deliveries to a failing consumer before the event goes to `<topic>.dlt`',
   },
   {
+    name: 'EVENT_CONSUMER_CONCURRENCY',
+    readBy: 'all',
+    default: '8',
+    description:
+      "events of different keys a consumer handles at once (per Kafka consumer group or in-process subscription); one key's events stay in order",
+  },
+  {
     name: 'LOG_LEVEL',
     readBy: 'all',
     default: 'info (warn in test)',

@@ -66,6 +66,7 @@ async function startKafka(config: PlatformConfig, logger: Logger): Promise<Kafka
     topics: EVENT_TOPICS,
     prefix: config.kafkaTopicPrefix,
     maxDeliveryAttempts: config.kafkaMaxDeliveryAttempts,
+    consumerConcurrency: config.eventConsumerConcurrency,
   });
   try {
     await transport.start();
@@ -96,7 +97,10 @@ export async function createInfrastructure(config: PlatformConfig, logger: Logge
   await checkDatabase(databaseUrl);
   let bus: EventTransport;
   try {
-    bus = config.kafkaBrokers.length > 0 ? await startKafka(config, logger) : new InProcessTransport();
+    bus =
+      config.kafkaBrokers.length > 0
+        ? await startKafka(config, logger)
+        : new InProcessTransport({ concurrency: config.eventConsumerConcurrency });
   } catch (error) {
     await embedded?.stop();
     throw error;
