@@ -750,6 +750,12 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     description: 'messages one instance sends at once',
   },
   {
+    name: 'NOTIFICATION_RENDER_THREADS',
+    readBy: 'notification',
+    default: '1',
+    description: 'worker threads rendering messages (templates, QR codes, MIME) off the event loop, 1–16',
+  },
+  {
     name: 'NOTIFICATION_REMINDER_LEAD_HOURS',
     readBy: 'notification',
     default: '24',

@@ -15,6 +15,7 @@ import { DeliveryWorker } from './delivery.js';
 import { FileEmailSender, SmtpEmailSender } from './email.js';
 import { subscribeToEvents } from './events.js';
 import type { MailOutboxDeps } from './mail-outbox.js';
+import { MessageRenderer } from './message-renderer.js';
 import { LogPushSender, WebPushSender } from './push.js';
 import { eventReactions } from './reactions.js';
 import { reminderScheduler } from './reminders.js';
@@ -43,7 +44,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
   const senders: Senders = {
     email: settings.smtpUrl
       ? new SmtpEmailSender(settings.smtpUrl, settings.mailFrom, settings.sendConcurrency)
-      : new FileEmailSender(settings.mailOutboxDir, settings.mailFrom),
+      : new FileEmailSender(settings.mailOutboxDir),
     sms: settings.sms ? new TwilioSmsSender(settings.sms) : new LogSmsSender(logger),
     push: settings.vapid ? new WebPushSender(settings.vapid) : new LogPushSender(logger),
   };
@@ -69,6 +70,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
     labelNames: ['channel', 'type', 'outcome'],
     registers: [app.metrics],
   });
+  const renderer = new MessageRenderer(settings.renderThreads);
   const worker = new DeliveryWorker(
     {
       db: context.db,
@@ -79,6 +81,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
       contacts,
       orders: { orderService: () => context.client('order'), logger },
       templates,
+      renderer,
       settings: {
         retryBaseMs: settings.retryBaseMs,
         retryMaxMs: settings.retryMaxMs,
@@ -86,6 +89,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
         sendRatePerSecond: settings.sendRatePerSecond,
         sendConcurrency: settings.sendConcurrency,
         webUrl: settings.publicWebUrl,
+        mailFrom: settings.mailFrom,
       },
       onOutcome: (channel, type, outcome) => deliveries.inc({ channel, type, outcome }),
     },
@@ -130,7 +134,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
     async stopWorkers() {
       await reminders.stop();
       await worker.stop();
-      await senders.email.close();
+      await Promise.all([senders.email.close(), renderer.close()]);
     },
   };
 }

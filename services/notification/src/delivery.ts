@@ -1,20 +1,16 @@
 // Delivery: a worker claims due notifications (FOR UPDATE SKIP LOCKED, with a lease so a crashed
-// sender's messages are picked up again), finds the recipient's address, renders the template
-// on the first attempt, and sends under a per-channel rate limit shared by all instances. A
+// sender's messages are picked up again), finds the recipient's address, has the sender pool's
+// worker threads render the template on the first attempt (and draw the QR codes and compose
+// the mail on every attempt, off the event loop), and sends under a per-channel rate limit
+// shared by all instances. A
 // failure is retried with exponential backoff until max_attempts, then the notification is
 // FAILED; a permanent failure (a rejected address) fails at once. Time comes from the injected
 // clock, so tests move retries forward without waiting.
 import { type CacheStore, type Clock, type Database, type Logger, newId } from '@ticketing/platform';
-import {
-  type Delivered,
-  DeliveryError,
-  type OutgoingEmail,
-  type PushDelivered,
-  type Senders,
-} from './channels.js';
+import { type Delivered, DeliveryError, type PushDelivered, type Senders } from './channels.js';
 import { type ContactDeps, ContactUnavailableError, resolveContact } from './contacts.js';
-import { eTicketAttachments } from './e-tickets.js';
-import { escapeHtml, mailLayout } from './email.js';
+import type { MessageRenderer } from './message-renderer.js';
+import type { RenderJob } from './message-rendering.js';
 import {
   type Channel,
   type Facts,
@@ -28,7 +24,7 @@ import {
 import { type OrderDetailsDeps, OrderDetailsUnavailableError, withETickets } from './order-details.js';
 import * as repository from './repository.js';
 import type { NotificationRow } from './tables.js';
-import { renderMessage, type TemplateDeps } from './templates.js';
+import { findTemplateContent, type TemplateDeps } from './templates.js';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'skipped';
 
@@ -39,6 +35,8 @@ export interface DeliverySettings {
   sendRatePerSecond: number;
   sendConcurrency: number;
   webUrl: string;
+  /** From header of every mail. */
+  mailFrom: string;
 }
 
 export interface DeliveryDeps {
@@ -50,6 +48,7 @@ export interface DeliveryDeps {
   contacts: ContactDeps;
   orders: OrderDetailsDeps;
   templates: TemplateDeps;
+  renderer: MessageRenderer;
   settings: DeliverySettings;
   onOutcome?(channel: Channel, type: string, outcome: DeliveryOutcome): void;
 }
@@ -120,18 +119,38 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
       reachable: true,
     };
   }
-  let rendered = { subject: notification.subject, text: notification.bodyText, html: notification.bodyHtml };
-  if (notification.bodyText === null || notification.recipient !== recipient) {
-    const view = templateView(type, facts, contact, locale, webUrl);
-    const message = await renderMessage(deps.templates, { type, channel, locale }, view);
-    rendered = {
-      subject: message.subject,
-      text: message.text,
-      html:
-        channel === 'email' && message.html !== null
-          ? mailLayout(message.html, { lang: locale, title: message.subject ?? '', webUrl })
-          : null,
-    };
+  const fresh = notification.bodyText === null || notification.recipient !== recipient;
+  const source: RenderJob['source'] = fresh
+    ? {
+        template: await findTemplateContent(deps.templates, { type, channel, locale }),
+        view: templateView(type, facts, contact, locale, webUrl),
+      }
+    : {
+        rendered: {
+          subject: notification.subject,
+          text: notification.bodyText!,
+          html: notification.bodyHtml,
+        },
+      };
+  const { rendered, raw } = await deps.renderer.render({
+    channel,
+    locale,
+    webUrl,
+    source,
+    email:
+      channel === 'email'
+        ? {
+            from: deps.settings.mailFrom,
+            notificationId: notification.id,
+            to: { name: `${contact.firstName} ${contact.lastName}`.trim(), address: recipient },
+            eTickets:
+              type === 'order-confirmed'
+                ? { facts, orderUrl: orderUrl(webUrl, facts), createdAt: notification.createdAt }
+                : null,
+          }
+        : null,
+  });
+  if (fresh) {
     await repository.saveRendering(deps.db.orm, notification.id, {
       recipient,
       locale,
@@ -140,26 +159,12 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
       bodyHtml: rendered.html,
     });
   }
-  const text = rendered.text!;
+  const text = rendered.text;
   switch (channel) {
-    case 'email': {
-      const mail: OutgoingEmail = {
-        notificationId: notification.id,
-        to: { name: `${contact.firstName} ${contact.lastName}`.trim(), address: recipient },
-        subject: rendered.subject ?? '',
-        text,
-        html:
-          rendered.html ?? mailLayout(`<pre>${escapeHtml(text)}</pre>`, { lang: locale, title: '', webUrl }),
-        attachments:
-          type === 'order-confirmed'
-            ? await eTicketAttachments(facts, {
-                orderUrl: orderUrl(webUrl, facts),
-                createdAt: notification.createdAt,
-              })
-            : [],
+    case 'email':
+      return {
+        send: () => deps.senders.email.send({ notificationId: notification.id, to: recipient, raw: raw! }),
       };
-      return { send: () => deps.senders.email.send(mail) };
-    }
     case 'sms':
       return { send: () => deps.senders.sms.send({ notificationId: notification.id, to: recipient, text }) };
     case 'push':
