@@ -746,8 +746,8 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   {
     name: 'NOTIFICATION_SEND_CONCURRENCY',
     readBy: 'notification',
-    default: '4',
-    description: 'messages one instance sends at once',
+    default: '8',
+    description: 'messages one instance prepares and sends at once (also its SMTP connections)',
   },
   {
     name: 'NOTIFICATION_RENDER_THREADS',

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { InProcessTransport } from '../src/bus/in-process.js';
 import { consumeOnce } from '../src/bus/inbox.js';
 import { appendToOutbox, type NewEvent, OutboxRelay } from '../src/bus/outbox.js';
-import type { DomainEvent } from '../src/bus/types.js';
+import { type DomainEvent, TransportUnavailableError } from '../src/bus/types.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { createDatabase, type Database } from '../src/database/pool.js';
 import { createLogger } from '../src/logger.js';
@@ -173,5 +173,31 @@ describe('the in-process bus', () => {
       { consumer: 'sales', note: 'o-2' },
       { consumer: 'sales', note: 'o-3' },
     ]);
+  });
+
+  it('a consumer that cannot reach its database charges the event no attempt: the relay waits and delivers it', async () => {
+    const schema = await freshSchema();
+    const bus = new InProcessTransport();
+    let outages = 1;
+    const handled: string[] = [];
+    await bus.subscribe({
+      group: 'mailer',
+      topics: ['order-placed'],
+      handle: async (delivered) => {
+        if (outages-- > 0) throw new Error('timeout exceeded when trying to connect');
+        handled.push(delivered.key);
+      },
+    });
+    await db.transaction((tx) =>
+      appendToOutbox(tx, schema, [{ type: 'order-placed', key: 'o-1', payload: { orderId: 'o-1' } }]),
+    );
+    const relay = new OutboxRelay({ db, schema, source: 'order', transport: bus, logger });
+    await expect(relay.drain()).rejects.toBeInstanceOf(TransportUnavailableError);
+    const pending = await db.pool.query<{ attempts: number; published_at: Date | null }>(
+      `SELECT attempts, published_at FROM ${schema}.outbox`,
+    );
+    expect(pending.rows).toEqual([{ attempts: 0, published_at: null }]);
+    expect(await relay.drain()).toBe(1);
+    expect(handled).toEqual(['o-1']);
   });
 });

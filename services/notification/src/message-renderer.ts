@@ -29,6 +29,11 @@ export class MessageRenderer {
     return { rendered, raw: raw && Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) };
   }
 
+  /** Messages the threads have rendered since the start. */
+  get rendered(): number {
+    return this.pool.completed;
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }

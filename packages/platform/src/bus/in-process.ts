@@ -1,7 +1,8 @@
 // The embedded mode's transport: delivers events to the subscribers in this process.
 // publish() resolves only after every subscription handled the event, so the outbox
 // row is marked sent only when nothing can be lost; a failing handler makes publish
-// reject and the relay tries again (the inbox makes redelivery harmless).
+// reject and the relay tries again (the inbox makes redelivery harmless); one that cannot reach
+// its database counts as the transport being unavailable, so the event is charged no attempt.
 // Each subscription has its own lanes (ADR: in-process bus delivery): events of different
 // keys are handled concurrently, one key's in order, and subscriptions never wait for each
 // other, so a slow handler delays only its own subscription's events of the same key and the
@@ -9,6 +10,7 @@
 // service's consumer queues the mail; its sender pool renders and sends it later).
 
 import { handleTraced } from '../tracing-bus.js';
+import { isDependencyOutage } from './dependency-outage.js';
 import { EarlierTaskFailedError, KeyOrderedRunner } from './key-ordered-runner.js';
 import {
   type DomainEvent,
@@ -53,7 +55,17 @@ export class InProcessTransport implements EventTransport {
     const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
     // The handler's own error says more than "an earlier event of its key failed".
     const failure = failures.find((reason) => !(reason instanceof EarlierTaskFailedError)) ?? failures[0];
-    if (failures.length > 0) throw failure;
+    if (failures.length === 0) return;
+    // A consumer that cannot reach its database (down, or its pool exhausted under load) is not
+    // the event's fault: the relay then waits and retries without charging the event an attempt.
+    if (isDependencyOutage(failure))
+      throw new TransportUnavailableError(
+        `a consumer cannot reach a dependency: ${(failure as Error).message}`,
+        {
+          cause: failure,
+        },
+      );
+    throw failure;
   }
 
   async subscribe(subscription: Subscription): Promise<void> {

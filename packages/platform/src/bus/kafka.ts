@@ -20,6 +20,7 @@ import {
 import type { Logger } from '../logger.js';
 import { handleTraced } from '../tracing-bus.js';
 import { CommitTracker } from './commit-tracker.js';
+import { isDependencyOutage } from './dependency-outage.js';
 import { KeyOrderedRunner } from './key-ordered-runner.js';
 import {
   type DomainEvent,
@@ -79,6 +80,8 @@ interface GroupRunner {
   loop: Promise<void> | undefined;
 }
 
+export { isDependencyOutage };
+
 class StopDelivery extends Error {}
 
 /** Closes a client even with streams open (a consumer leaves its group first); never rejects. */
@@ -110,37 +113,6 @@ function isBrokerUnreachable(error: unknown, depth = 0): boolean {
   return (
     nested.some((inner) => isBrokerUnreachable(inner, depth + 1)) ||
     isBrokerUnreachable((error as { cause?: unknown }).cause, depth + 1)
-  );
-}
-
-/** Connection-level failures (refused, reset, timed out, server shutting down, pool closed). */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-]);
-// PostgreSQL: connection exceptions (08xxx), admin/crash shutdown, cannot connect now.
-const POSTGRES_UNAVAILABLE = /^(08...|57P01|57P02|57P03)$/;
-
-/** A handler failed because a dependency is unreachable, not because of the message. */
-export function isDependencyOutage(error: unknown, depth = 0): boolean {
-  if (!(error instanceof Error) || depth > 5) return false;
-  if (error instanceof TransportUnavailableError) return true;
-  const code = String((error as { code?: unknown }).code ?? '');
-  if (NETWORK_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code)) return true;
-  if (
-    /Connection terminated|Cannot use a pool after calling end|timeout exceeded when trying to connect/i.test(
-      error.message,
-    )
-  )
-    return true;
-  const nested = (error as { errors?: unknown[] }).errors ?? [];
-  return (
-    nested.some((inner) => isDependencyOutage(inner, depth + 1)) ||
-    isDependencyOutage((error as { cause?: unknown }).cause, depth + 1)
   );
 }
 
