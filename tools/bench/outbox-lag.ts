@@ -26,7 +26,7 @@ export interface OutboxLag {
    * From the order-confirmed event's write (the order's confirmation) to its email's `sent_at`;
    * `unsent` counts the sale's confirmation mails not sent when the watcher stopped waiting.
    */
-  confirmationMails: (HandledLatency & { unsent: number }) | undefined;
+  confirmationMails: (HandledLatency & { unsent: number; queuedP50Ms: number; retried: number }) | undefined;
 }
 
 export interface HandledLatency {
@@ -95,15 +95,20 @@ async function confirmationMailLatency(client: pg.Client, since: Date) {
   const { rows } = await client.query<{
     count: string;
     unsent: string;
+    retried: string;
     p50: number;
     p99: number;
     max: number;
+    queued_p50: number;
   }>(
     `SELECT count(n.sent_at) AS count, count(*) - count(n.sent_at) AS unsent,
+            count(*) FILTER (WHERE n.attempts > 1) AS retried,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
             percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99,
-            max(ms) AS max
-     FROM (SELECT n.sent_at, extract(epoch FROM n.sent_at - o.created_at) * 1000 AS ms
+            max(ms) AS max,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY queued_ms) AS queued_p50
+     FROM (SELECT n.sent_at, n.attempts, extract(epoch FROM n.sent_at - o.created_at) * 1000 AS ms,
+                  extract(epoch FROM n.created_at - o.created_at) * 1000 AS queued_ms
            FROM notifications.notifications AS n JOIN orders.outbox AS o ON o.id = n.source_event_id
            WHERE n.type = 'order-confirmed' AND n.channel = 'email' AND o.created_at >= $1) AS n`,
     [since],
@@ -112,6 +117,8 @@ async function confirmationMailLatency(client: pg.Client, since: Date) {
   return {
     count: Number(row?.count ?? 0),
     unsent: Number(row?.unsent ?? 0),
+    retried: Number(row?.retried ?? 0),
+    queuedP50Ms: Number(row?.queued_p50 ?? 0),
     p50Ms: Number(row?.p50 ?? 0),
     p99Ms: Number(row?.p99 ?? 0),
     maxMs: Number(row?.max ?? 0),
