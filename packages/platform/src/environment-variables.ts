@@ -746,8 +746,8 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   {
     name: 'NOTIFICATION_SEND_CONCURRENCY',
     readBy: 'notification',
-    default: '8',
-    description: 'messages one instance prepares and sends at once (also its SMTP connections)',
+    default: '16',
+    description: 'messages one instance prepares and sends at once (over at most 4 SMTP connections)',
   },
   {
     name: 'NOTIFICATION_RENDER_THREADS',

@@ -23,6 +23,9 @@ import { registerRoutes } from './routes.js';
 import { LogSmsSender, TwilioSmsSender } from './sms.js';
 import { type TemplateDeps, writeDefaultTemplates } from './templates.js';
 
+/** Most SMTP connections one instance opens (many providers allow only a handful per client). */
+const SMTP_CONNECTIONS = 4;
+
 export interface NotificationServiceDeps {
   db: Database;
   clock: Clock;
@@ -43,7 +46,12 @@ export async function buildNotificationService(context: ServiceContext): Promise
 
   const senders: Senders = {
     email: settings.smtpUrl
-      ? new SmtpEmailSender(settings.smtpUrl, settings.mailFrom, settings.sendConcurrency)
+      ? // A message spends most of its time before the SMTP hand-over: a few connections carry them all.
+        new SmtpEmailSender(
+          settings.smtpUrl,
+          settings.mailFrom,
+          Math.min(settings.sendConcurrency, SMTP_CONNECTIONS),
+        )
       : new FileEmailSender(settings.mailOutboxDir),
     sms: settings.sms ? new TwilioSmsSender(settings.sms) : new LogSmsSender(logger),
     push: settings.vapid ? new WebPushSender(settings.vapid) : new LogPushSender(logger),
