@@ -122,6 +122,29 @@ describe('the in-process bus', () => {
     ]);
   });
 
+  it('a subscription that names a finer order key handles one aggregate’s events side by side', async () => {
+    const bus = new InProcessTransport();
+    const firstSale = gate();
+    const handled: string[] = [];
+    await bus.subscribe({
+      group: 'notification-service',
+      topics: ['ticket-sold'],
+      // Sales are keyed by their event; this consumer only needs one order's sales in order.
+      orderKey: (sold) => (sold.payload as { orderId: string }).orderId,
+      handle: async (sold) => {
+        const { orderId } = sold.payload as { orderId: string };
+        if (orderId === 'order-1') await firstSale.opened;
+        handled.push(orderId);
+      },
+    });
+    const sale = (orderId: string) => ({ ...event('event-1', 'ticket-sold'), payload: { orderId } });
+    const publishing = bus.publish([sale('order-1'), sale('order-2')]);
+    await vi.waitFor(() => expect(handled).toEqual(['order-2']));
+    firstSale.open();
+    await publishing;
+    expect(handled).toEqual(['order-2', 'order-1']);
+  });
+
   it('a failing handler leaves the event pending; the relay delivers it again and the effects happen once', async () => {
     const schema = await freshSchema();
     const bus = new InProcessTransport();

@@ -268,6 +268,43 @@ describe.skipIf(!brokers)('the Kafka transport', () => {
     expect(firstHandled).not.toContain('stuck');
   });
 
+  it('handles one key’s messages side by side when the subscription names a finer order key', async () => {
+    const schema = await freshSchema();
+    let databaseDown = true;
+    const handled: string[] = [];
+    const bus = transport({ prefix: prefix(), consumerConcurrency: 4 });
+    await bus.subscribe({
+      group: 'holders',
+      topics: ['ticket-sold'],
+      orderKey: (event) => (event.payload as { orderId: string }).orderId,
+      handle: async (event) => {
+        const { orderId } = event.payload as { orderId: string };
+        if (orderId === 'order-1' && databaseDown)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        handled.push(orderId);
+      },
+    });
+    // One key (the event), so one partition and, without the order key, one message at a time.
+    await append(
+      schema,
+      ['order-1', 'order-2', 'order-3'].map((orderId) => ({
+        type: 'ticket-sold',
+        key: 'event-1',
+        payload: { orderId },
+      })),
+    );
+    await relay(schema, bus).start();
+    await vi.waitFor(() => expect(handled).toEqual(['order-2', 'order-3']), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    databaseDown = false;
+    await vi.waitFor(() => expect(handled).toEqual(['order-2', 'order-3', 'order-1']), {
+      timeout: 20_000,
+      interval: 20,
+    });
+  });
+
   it('gives every handler of a group the event, also one subscribed while the group consumes', async () => {
     const schema = await freshSchema();
     const bus = transport({ prefix: prefix() });

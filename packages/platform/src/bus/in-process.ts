@@ -43,7 +43,8 @@ export class InProcessTransport implements EventTransport {
           if (!subscription.topics.includes(event.type)) continue;
           // One producer's aggregate: events of one key from different outboxes have no order to
           // keep, and one relay's failing event must not hold back another relay's.
-          const { done } = await lanes.submit(`${event.source}:${event.key}`, () =>
+          const orderKey = subscription.orderKey?.(event) ?? event.key;
+          const { done } = await lanes.submit(`${event.source}:${orderKey}`, () =>
             handleTraced(this.kind, subscription.group, event, () => subscription.handle(event)),
           );
           outcomes.push(done);

@@ -342,9 +342,9 @@ export class KafkaTransport implements EventTransport {
         if (runner.stopped || runner.resubscribe || failure) break;
         const partition = `${message.topic}:${message.partition}`;
         offsets.track(partition, message);
-        // A message without a key has no order to keep with any other.
-        const key = message.key ?? `${partition}:${message.offset}`;
-        const { done } = await lanes.submit(key, () => this.deliver(runner, message, logger));
+        const { done } = await lanes.submit(this.orderKey(runner, message), () =>
+          this.deliver(runner, message, logger),
+        );
         done.then(() => {
           const committable = offsets.finish(partition, message);
           if (committable) commits = commits.then(() => committable.commit()).catch(fail);
@@ -356,6 +356,25 @@ export class KafkaTransport implements EventTransport {
       await commits;
     }
     if (failure) throw failure.error;
+  }
+
+  /**
+   * The lane of a message: the order key its subscriptions name when they all name the same one,
+   * else the message's key (its aggregate). A message without a key has no order to keep.
+   */
+  private orderKey(runner: GroupRunner, message: StringMessage): string {
+    const byMessage = message.key ?? `${message.topic}:${message.partition}:${message.offset}`;
+    const type = message.topic.slice(this.prefix.length);
+    const handlers = runner.subscriptions.filter((subscription) => subscription.topics.includes(type));
+    if (handlers.length === 0 || handlers.some((subscription) => !subscription.orderKey)) return byMessage;
+    let event: DomainEvent;
+    try {
+      event = this.decode(message);
+    } catch {
+      return byMessage; // dead-lettered by its delivery
+    }
+    const keys = new Set(handlers.map((subscription) => subscription.orderKey!(event)));
+    return keys.size === 1 ? [...keys][0]! : byMessage;
   }
 
   /** Hands a message to the group's subscriptions for its topic, retrying, then dead-lettering it. */
