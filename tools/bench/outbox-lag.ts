@@ -3,7 +3,8 @@
 // bus, or Kafka), and how old the oldest of them is; after the sale, how long the outboxes take
 // to empty. A relay that cannot keep up shows as a growing backlog and a rising oldest age.
 // Then, from the consumers' inboxes, how long each of the sale's events took from being written
-// to being handled by each consumer (outbox, transport and consumer together).
+// to being handled by each consumer (outbox, transport and consumer together), and how long the
+// buyer's confirmation mail (QR codes and all) took from the order's confirmation to being sent.
 import pg from 'pg';
 import { UNTRACKED } from './statements.js';
 
@@ -22,6 +23,11 @@ export interface OutboxLag {
   handled: HandledLatency;
   /** The same per consumer (`<schema>/<consumer>`), slowest p99 first. */
   handledBy: ({ consumer: string } & HandledLatency)[];
+  /**
+   * From the order-confirmed event's write (the order's confirmation) to its email's `sent_at`;
+   * `unsent` counts the sale's confirmation mails not sent when the watcher stopped waiting.
+   */
+  confirmationMails: (HandledLatency & { unsent: number; queuedP50Ms: number; retried: number }) | undefined;
 }
 
 export interface HandledLatency {
@@ -80,6 +86,45 @@ async function handledLatency(client: pg.Client, schemas: string[], since: Date)
 }
 
 const NO_LATENCY: HandledLatency = { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+
+/** The sale's confirmation mails: confirmation to sent, and how many are not sent (yet). */
+async function confirmationMailLatency(client: pg.Client, since: Date) {
+  const { rows: present } = await client.query<{ ok: boolean }>(
+    "SELECT to_regclass('notifications.notifications') IS NOT NULL AND to_regclass('orders.outbox') IS NOT NULL AS ok",
+  );
+  if (!present[0]?.ok) return undefined;
+  const { rows } = await client.query<{
+    count: string;
+    unsent: string;
+    retried: string;
+    p50: number;
+    p99: number;
+    max: number;
+    queued_p50: number;
+  }>(
+    `SELECT count(n.sent_at) AS count, count(*) - count(n.sent_at) AS unsent,
+            count(*) FILTER (WHERE n.attempts > 1) AS retried,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99,
+            max(ms) AS max,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY queued_ms) AS queued_p50
+     FROM (SELECT n.sent_at, n.attempts, extract(epoch FROM n.sent_at - o.created_at) * 1000 AS ms,
+                  extract(epoch FROM n.created_at - o.created_at) * 1000 AS queued_ms
+           FROM notifications.notifications AS n JOIN orders.outbox AS o ON o.id = n.source_event_id
+           WHERE n.type = 'order-confirmed' AND n.channel = 'email' AND o.created_at >= $1) AS n`,
+    [since],
+  );
+  const row = rows[0];
+  return {
+    count: Number(row?.count ?? 0),
+    unsent: Number(row?.unsent ?? 0),
+    retried: Number(row?.retried ?? 0),
+    queuedP50Ms: Number(row?.queued_p50 ?? 0),
+    p50Ms: Number(row?.p50 ?? 0),
+    p99Ms: Number(row?.p99 ?? 0),
+    maxMs: Number(row?.max ?? 0),
+  };
+}
 
 /** Inbox rows written since `since`, over every schema. */
 async function handledCount(client: pg.Client, schemas: string[], since: Date): Promise<number> {
@@ -182,6 +227,12 @@ export class OutboxLagWatcher {
     }
     this.queries++;
     const { overall, byConsumer } = await handledLatency(this.client!, this.schemas, this.startedAt);
+    // And the mails queued by those handlings: wait (as long) until none is left to send.
+    let mails = await confirmationMailLatency(this.client!, this.startedAt);
+    for (let waited = 0; mails && mails.unsent > 0 && waited < limitSeconds * 1000; waited += 500) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      mails = await confirmationMailLatency(this.client!, this.startedAt);
+    }
     await this.client?.end();
     return {
       peakPending: this.peakPending,
@@ -190,6 +241,7 @@ export class OutboxLagWatcher {
       samples: this.samples,
       handled: overall,
       handledBy: byConsumer,
+      confirmationMails: mails,
     };
   }
 }

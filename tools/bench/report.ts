@@ -164,7 +164,10 @@ function outboxLine(lag: OutboxLag): string {
   const handled = lag.handled.count
     ? `; written to handled p50/p99/max ${fixed(lag.handled.p50Ms, 0)}/${fixed(lag.handled.p99Ms, 0)}/${fixed(lag.handled.maxMs, 0)} ms over ${lag.handled.count} handlings`
     : '';
-  return `at most ${lag.peakPending} waiting in the outboxes, the oldest ${fixed(lag.peakOldestMs, 0)} ms old at worst; ${drained}${handled}`;
+  const mails = lag.confirmationMails?.count
+    ? `; confirmation mails sent p50/p99/max ${fixed(lag.confirmationMails.p50Ms, 0)}/${fixed(lag.confirmationMails.p99Ms, 0)}/${fixed(lag.confirmationMails.maxMs, 0)} ms after the order's confirmation (queued p50 ${fixed(lag.confirmationMails.queuedP50Ms, 0)} ms; ${lag.confirmationMails.count} mails${lag.confirmationMails.retried ? `, ${lag.confirmationMails.retried} retried` : ''}${lag.confirmationMails.unsent ? `, ${lag.confirmationMails.unsent} not sent` : ''})`
+    : '';
+  return `at most ${lag.peakPending} waiting in the outboxes, the oldest ${fixed(lag.peakOldestMs, 0)} ms old at worst; ${drained}${handled}${mails}`;
 }
 
 export function renderMarkdown(report: BenchReport): string {

@@ -51,6 +51,8 @@ export interface PlatformConfig {
   kafkaTopicPrefix: string;
   /** Deliveries of an event to a failing consumer before it goes to `<topic>.dlt`. */
   kafkaMaxDeliveryAttempts: number;
+  /** Events of different keys one consumer handles at once (a Kafka group's consumer, an in-process subscription). */
+  eventConsumerConcurrency: number;
   logLevel: LogLevel;
   ports: Record<ServiceName, number>;
   /** Base URLs of each service's instances, used by service clients and the gateway. */
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     kafkaBrokers: readHostPortList(env, 'KAFKA_BROKERS'),
     kafkaTopicPrefix: readTopicPrefix(env, 'KAFKA_TOPIC_PREFIX'),
     kafkaMaxDeliveryAttempts: readInteger(env, 'KAFKA_MAX_DELIVERY_ATTEMPTS', 5, 1, 100),
+    eventConsumerConcurrency: readInteger(env, 'EVENT_CONSUMER_CONCURRENCY', 8, 1, 256),
     logLevel: readChoice<LogLevel>(
       env,
       'LOG_LEVEL',

@@ -125,6 +125,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     description: 'deliveries to a failing consumer before the event goes to `<topic>.dlt`',
   },
   {
+    name: 'EVENT_CONSUMER_CONCURRENCY',
+    readBy: 'all',
+    default: '8',
+    description:
+      "events of different keys a consumer handles at once (per Kafka consumer group or in-process subscription); one key's events stay in order",
+  },
+  {
     name: 'LOG_LEVEL',
     readBy: 'all',
     default: 'info (warn in test)',
@@ -753,8 +760,14 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   {
     name: 'NOTIFICATION_SEND_CONCURRENCY',
     readBy: 'notification',
-    default: '4',
-    description: 'messages one instance sends at once',
+    default: '16',
+    description: 'messages one instance prepares and sends at once (over at most 4 SMTP connections)',
+  },
+  {
+    name: 'NOTIFICATION_RENDER_THREADS',
+    readBy: 'notification',
+    default: '1',
+    description: 'worker threads rendering messages (templates, QR codes, MIME) off the event loop, 1–16',
   },
   {
     name: 'NOTIFICATION_REMINDER_LEAD_HOURS',

@@ -228,6 +228,83 @@ describe.skipIf(!brokers)('the Kafka transport', () => {
     expect([...applied].sort()).toEqual([...ids].sort()); // nothing lost
   });
 
+  it('handles other keys while one key’s message waits, and never commits past the waiting one', async () => {
+    const schema = await freshSchema();
+    const topicPrefix = prefix();
+    // The 'stuck' order's handler cannot reach its database: it waits, uncounted, until stopped.
+    let databaseDown = true;
+    const firstHandled: string[] = [];
+    const first = transport({ prefix: topicPrefix, consumerConcurrency: 4 });
+    await first.subscribe({
+      group: 'mailer',
+      topics: ['order-placed'],
+      handle: async (event) => {
+        if (event.key === 'stuck' && databaseDown)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        firstHandled.push(event.key);
+      },
+    });
+    await append(
+      schema,
+      ['stuck', 'a', 'b', 'c'].map((key) => ({ type: 'order-placed', key, payload: {} })),
+    );
+    await relay(schema, first).start();
+    await vi.waitFor(() => expect([...firstHandled].sort()).toEqual(['a', 'b', 'c']), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    await first.close();
+
+    databaseDown = false;
+    const secondHandled: string[] = [];
+    const second = transport({ prefix: topicPrefix });
+    await second.subscribe({
+      group: 'mailer',
+      topics: ['order-placed'],
+      handle: async (event) => void secondHandled.push(event.key),
+    });
+    // Its offset was never committed, so the next consumer of the group gets it.
+    await vi.waitFor(() => expect(secondHandled).toContain('stuck'), { timeout: 30_000, interval: 50 });
+    expect(firstHandled).not.toContain('stuck');
+  });
+
+  it('handles one key’s messages side by side when the subscription names a finer order key', async () => {
+    const schema = await freshSchema();
+    let databaseDown = true;
+    const handled: string[] = [];
+    const bus = transport({ prefix: prefix(), consumerConcurrency: 4 });
+    await bus.subscribe({
+      group: 'holders',
+      topics: ['ticket-sold'],
+      orderKey: (event) => (event.payload as { orderId: string }).orderId,
+      handle: async (event) => {
+        const { orderId } = event.payload as { orderId: string };
+        if (orderId === 'order-1' && databaseDown)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        handled.push(orderId);
+      },
+    });
+    // One key (the event), so one partition and, without the order key, one message at a time.
+    await append(
+      schema,
+      ['order-1', 'order-2', 'order-3'].map((orderId) => ({
+        type: 'ticket-sold',
+        key: 'event-1',
+        payload: { orderId },
+      })),
+    );
+    await relay(schema, bus).start();
+    await vi.waitFor(() => expect(handled).toEqual(['order-2', 'order-3']), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    databaseDown = false;
+    await vi.waitFor(() => expect(handled).toEqual(['order-2', 'order-3', 'order-1']), {
+      timeout: 20_000,
+      interval: 20,
+    });
+  });
+
   it('gives every handler of a group the event, also one subscribed while the group consumes', async () => {
     const schema = await freshSchema();
     const bus = transport({ prefix: prefix() });

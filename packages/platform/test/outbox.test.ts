@@ -261,11 +261,12 @@ describe('the outbox relay', () => {
       expect(rows.get(id)).toMatchObject({ dead_at: null, attempts: 0 });
       expect(rows.get(id)!.published_at).toBeInstanceOf(Date);
     }
-    expect(delivered).toEqual(['before', 'after', 'next-transaction']);
+    // Different keys: the bus handles them side by side, in no particular order.
+    expect([...delivered].sort()).toEqual(['after', 'before', 'next-transaction']);
 
     await append(schema, [orderPlaced('later')]);
     expect(await relay.drain()).toBe(1);
-    expect(delivered).toEqual(['before', 'after', 'next-transaction', 'later']);
+    expect(delivered.at(-1)).toBe('later');
   });
 
   it('retries on its own once started, until the consumer recovers', async () => {

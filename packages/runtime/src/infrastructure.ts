@@ -66,6 +66,7 @@ async function startKafka(config: PlatformConfig, logger: Logger): Promise<Kafka
     topics: EVENT_TOPICS,
     prefix: config.kafkaTopicPrefix,
     maxDeliveryAttempts: config.kafkaMaxDeliveryAttempts,
+    consumerConcurrency: config.eventConsumerConcurrency,
   });
   try {
     await transport.start();
@@ -131,7 +132,10 @@ export async function createInfrastructure(
   if (shared) await checkDatabase(database.url);
   let bus: EventTransport;
   try {
-    bus = config.kafkaBrokers.length > 0 ? await startKafka(config, logger) : new InProcessTransport();
+    bus =
+      config.kafkaBrokers.length > 0
+        ? await startKafka(config, logger)
+        : new InProcessTransport({ concurrency: config.eventConsumerConcurrency });
   } catch (error) {
     await database.stop();
     throw error;

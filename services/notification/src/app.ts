@@ -15,12 +15,16 @@ import { DeliveryWorker } from './delivery.js';
 import { FileEmailSender, SmtpEmailSender } from './email.js';
 import { subscribeToEvents } from './events.js';
 import type { MailOutboxDeps } from './mail-outbox.js';
+import { MessageRenderer } from './message-renderer.js';
 import { LogPushSender, WebPushSender } from './push.js';
 import { eventReactions } from './reactions.js';
 import { reminderScheduler } from './reminders.js';
 import { registerRoutes } from './routes.js';
 import { LogSmsSender, TwilioSmsSender } from './sms.js';
 import { type TemplateDeps, writeDefaultTemplates } from './templates.js';
+
+/** Most SMTP connections one instance opens (many providers allow only a handful per client). */
+const SMTP_CONNECTIONS = 4;
 
 export interface NotificationServiceDeps {
   db: Database;
@@ -42,8 +46,13 @@ export async function buildNotificationService(context: ServiceContext): Promise
 
   const senders: Senders = {
     email: settings.smtpUrl
-      ? new SmtpEmailSender(settings.smtpUrl, settings.mailFrom, settings.sendConcurrency)
-      : new FileEmailSender(settings.mailOutboxDir, settings.mailFrom),
+      ? // A message spends most of its time before the SMTP hand-over: a few connections carry them all.
+        new SmtpEmailSender(
+          settings.smtpUrl,
+          settings.mailFrom,
+          Math.min(settings.sendConcurrency, SMTP_CONNECTIONS),
+        )
+      : new FileEmailSender(settings.mailOutboxDir),
     sms: settings.sms ? new TwilioSmsSender(settings.sms) : new LogSmsSender(logger),
     push: settings.vapid ? new WebPushSender(settings.vapid) : new LogPushSender(logger),
   };
@@ -69,6 +78,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
     labelNames: ['channel', 'type', 'outcome'],
     registers: [app.metrics],
   });
+  const renderer = new MessageRenderer(settings.renderThreads);
   const worker = new DeliveryWorker(
     {
       db: context.db,
@@ -79,6 +89,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
       contacts,
       orders: { orderService: () => context.client('order'), logger },
       templates,
+      renderer,
       settings: {
         retryBaseMs: settings.retryBaseMs,
         retryMaxMs: settings.retryMaxMs,
@@ -86,6 +97,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
         sendRatePerSecond: settings.sendRatePerSecond,
         sendConcurrency: settings.sendConcurrency,
         webUrl: settings.publicWebUrl,
+        mailFrom: settings.mailFrom,
       },
       onOutcome: (channel, type, outcome) => deliveries.inc({ channel, type, outcome }),
     },
@@ -130,7 +142,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
     async stopWorkers() {
       await reminders.stop();
       await worker.stop();
-      await senders.email.close();
+      await Promise.all([senders.email.close(), renderer.close()]);
     },
   };
 }

@@ -21,6 +21,14 @@ export interface OutgoingEmail {
   attachments: MailAttachment[];
 }
 
+/** A mail composed into its raw MIME message, ready for the wire or the mailbox file. */
+export interface ComposedEmail {
+  notificationId: string;
+  /** The recipient's address (the SMTP envelope's). */
+  to: string;
+  raw: Buffer;
+}
+
 export interface OutgoingSms {
   notificationId: string;
   to: string;
@@ -52,7 +60,7 @@ export interface PushDelivered extends Delivered {
 
 export interface EmailSender {
   readonly mode: 'smtp' | 'file';
-  send(mail: OutgoingEmail): Promise<Delivered>;
+  send(mail: ComposedEmail): Promise<Delivered>;
   close(): Promise<void>;
 }
 

@@ -51,8 +51,14 @@ export interface NotificationServiceConfig {
   batchSize: number;
   /** Messages per second per channel across all instances (NOTIFICATION_SEND_RATE_PER_SECOND). */
   sendRatePerSecond: number;
-  /** Messages one instance sends at once (NOTIFICATION_SEND_CONCURRENCY, default 4). */
+  /**
+   * Messages one instance prepares and sends at once (NOTIFICATION_SEND_CONCURRENCY, default 16;
+   * at most 4 SMTP connections carry them): a message mostly waits (the order service, the
+   * database, the server), so a few more in flight keep up with an on-sale.
+   */
   sendConcurrency: number;
+  /** Worker threads that render messages, QR codes and MIME off the event loop (NOTIFICATION_RENDER_THREADS, default 1). */
+  renderThreads: number;
   /** How long before an event its ticket holders get a reminder (NOTIFICATION_REMINDER_LEAD_HOURS). */
   reminderLeadHours: number;
   /** How often the reminder scheduler looks for upcoming events (NOTIFICATION_REMINDER_INTERVAL_MS). */
@@ -133,7 +139,8 @@ export function notificationServiceConfig(
     workerIntervalMs: readInteger(env, 'NOTIFICATION_WORKER_INTERVAL_MS', 1_000, 10, 600_000),
     batchSize: readInteger(env, 'NOTIFICATION_BATCH_SIZE', 100, 1, 10_000),
     sendRatePerSecond: readInteger(env, 'NOTIFICATION_SEND_RATE_PER_SECOND', 50, 1, 100_000),
-    sendConcurrency: readInteger(env, 'NOTIFICATION_SEND_CONCURRENCY', 4, 1, 100),
+    sendConcurrency: readInteger(env, 'NOTIFICATION_SEND_CONCURRENCY', 16, 1, 100),
+    renderThreads: readInteger(env, 'NOTIFICATION_RENDER_THREADS', 1, 1, 16),
     reminderLeadHours: readInteger(env, 'NOTIFICATION_REMINDER_LEAD_HOURS', 24, 1, 24 * 30),
     reminderIntervalMs: readInteger(env, 'NOTIFICATION_REMINDER_INTERVAL_MS', 60_000, 10, 86_400_000),
     contactTtlHours: readInteger(env, 'NOTIFICATION_CONTACT_TTL_HOURS', 24, 0, 24 * 365),

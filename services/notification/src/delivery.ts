@@ -1,20 +1,15 @@
-// Delivery: a worker claims due notifications (FOR UPDATE SKIP LOCKED, with a lease so a crashed
-// sender's messages are picked up again), finds the recipient's address, renders the template
-// on the first attempt, and sends under a per-channel rate limit shared by all instances. A
-// failure is retried with exponential backoff until max_attempts, then the notification is
-// FAILED; a permanent failure (a rejected address) fails at once. Time comes from the injected
-// clock, so tests move retries forward without waiting.
+// Delivery: a worker claims due notifications a few at a time (FOR UPDATE SKIP LOCKED, with a
+// lease so a crashed sender's messages are picked up again), finds the recipient's address, has
+// the sender pool's worker threads render the template on the first attempt (and draw the QR
+// codes and compose the mail on every attempt, off the event loop), and sends under a
+// per-channel rate limit shared by all instances. A failure is retried with exponential backoff
+// until max_attempts, then the notification is FAILED; a permanent failure (a rejected address)
+// fails at once. Time comes from the injected clock, so tests move retries forward without waiting.
 import { type CacheStore, type Clock, type Database, type Logger, newId } from '@ticketing/platform';
-import {
-  type Delivered,
-  DeliveryError,
-  type OutgoingEmail,
-  type PushDelivered,
-  type Senders,
-} from './channels.js';
+import { type Delivered, DeliveryError, type PushDelivered, type Senders } from './channels.js';
 import { type ContactDeps, ContactUnavailableError, resolveContact } from './contacts.js';
-import { eTicketAttachments } from './e-tickets.js';
-import { escapeHtml, mailLayout } from './email.js';
+import type { MessageRenderer } from './message-renderer.js';
+import type { RenderJob } from './message-rendering.js';
 import {
   type Channel,
   type Facts,
@@ -28,7 +23,7 @@ import {
 import { type OrderDetailsDeps, OrderDetailsUnavailableError, withETickets } from './order-details.js';
 import * as repository from './repository.js';
 import type { NotificationRow } from './tables.js';
-import { renderMessage, type TemplateDeps } from './templates.js';
+import { findTemplateContent, type TemplateDeps } from './templates.js';
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'skipped';
 
@@ -39,6 +34,8 @@ export interface DeliverySettings {
   sendRatePerSecond: number;
   sendConcurrency: number;
   webUrl: string;
+  /** From header of every mail. */
+  mailFrom: string;
 }
 
 export interface DeliveryDeps {
@@ -50,6 +47,7 @@ export interface DeliveryDeps {
   contacts: ContactDeps;
   orders: OrderDetailsDeps;
   templates: TemplateDeps;
+  renderer: MessageRenderer;
   settings: DeliverySettings;
   onOutcome?(channel: Channel, type: string, outcome: DeliveryOutcome): void;
 }
@@ -120,18 +118,38 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
       reachable: true,
     };
   }
-  let rendered = { subject: notification.subject, text: notification.bodyText, html: notification.bodyHtml };
-  if (notification.bodyText === null || notification.recipient !== recipient) {
-    const view = templateView(type, facts, contact, locale, webUrl);
-    const message = await renderMessage(deps.templates, { type, channel, locale }, view);
-    rendered = {
-      subject: message.subject,
-      text: message.text,
-      html:
-        channel === 'email' && message.html !== null
-          ? mailLayout(message.html, { lang: locale, title: message.subject ?? '', webUrl })
-          : null,
-    };
+  const fresh = notification.bodyText === null || notification.recipient !== recipient;
+  const source: RenderJob['source'] = fresh
+    ? {
+        template: await findTemplateContent(deps.templates, { type, channel, locale }),
+        view: templateView(type, facts, contact, locale, webUrl),
+      }
+    : {
+        rendered: {
+          subject: notification.subject,
+          text: notification.bodyText!,
+          html: notification.bodyHtml,
+        },
+      };
+  const { rendered, raw } = await deps.renderer.render({
+    channel,
+    locale,
+    webUrl,
+    source,
+    email:
+      channel === 'email'
+        ? {
+            from: deps.settings.mailFrom,
+            notificationId: notification.id,
+            to: { name: `${contact.firstName} ${contact.lastName}`.trim(), address: recipient },
+            eTickets:
+              type === 'order-confirmed'
+                ? { facts, orderUrl: orderUrl(webUrl, facts), createdAt: notification.createdAt }
+                : null,
+          }
+        : null,
+  });
+  if (fresh) {
     await repository.saveRendering(deps.db.orm, notification.id, {
       recipient,
       locale,
@@ -140,26 +158,12 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
       bodyHtml: rendered.html,
     });
   }
-  const text = rendered.text!;
+  const text = rendered.text;
   switch (channel) {
-    case 'email': {
-      const mail: OutgoingEmail = {
-        notificationId: notification.id,
-        to: { name: `${contact.firstName} ${contact.lastName}`.trim(), address: recipient },
-        subject: rendered.subject ?? '',
-        text,
-        html:
-          rendered.html ?? mailLayout(`<pre>${escapeHtml(text)}</pre>`, { lang: locale, title: '', webUrl }),
-        attachments:
-          type === 'order-confirmed'
-            ? await eTicketAttachments(facts, {
-                orderUrl: orderUrl(webUrl, facts),
-                createdAt: notification.createdAt,
-              })
-            : [],
+    case 'email':
+      return {
+        send: () => deps.senders.email.send({ notificationId: notification.id, to: recipient, raw: raw! }),
       };
-      return { send: () => deps.senders.email.send(mail) };
-    }
     case 'sms':
       return { send: () => deps.senders.sms.send({ notificationId: notification.id, to: recipient, text }) };
     case 'push':
@@ -248,37 +252,81 @@ async function deliverOne(deps: DeliveryDeps, notification: NotificationRow): Pr
   }
 }
 
-/** How many notifications one round claims: about a second's worth at the sending rate. */
+/**
+ * How many notifications one claim takes: enough to keep every sender busy (at most about a
+ * second's worth at the sending rate), and no more, so a message queued meanwhile waits for a few
+ * sends rather than for a long batch of slow ones.
+ */
 export const claimSize = (settings: DeliverySettings) =>
-  Math.min(settings.batchSize, settings.sendRatePerSecond);
+  Math.min(settings.batchSize, settings.sendRatePerSecond, 2 * settings.sendConcurrency);
 
-/** One round: claims due notifications and delivers them; returns how many it claimed. */
-export async function deliverDueNotifications(deps: DeliveryDeps): Promise<number> {
-  const now = deps.clock.now();
-  const claimed = await deps.db.transaction((tx) =>
-    repository.claimDueNotifications(tx, now, new Date(now.getTime() + LEASE_MS), claimSize(deps.settings)),
-  );
-  let next = 0;
-  const workers = Array.from(
-    { length: Math.min(deps.settings.sendConcurrency, claimed.length) },
-    async () => {
-      while (next < claimed.length) {
-        const notification = claimed[next++]!;
-        await deliverOne(deps, notification);
-      }
-    },
-  );
-  await Promise.all(workers);
-  return claimed.length;
+/** What the delivery worker tells a drain: how often it was kicked so far, and whether to stop. */
+export interface DrainSignals {
+  kicks(): number;
+  stopped(): boolean;
 }
 
-/** Runs delivery rounds every interval and whenever kicked, never two rounds of one instance at once. */
+const NO_SIGNALS: DrainSignals = { kicks: () => 0, stopped: () => false };
+
+/**
+ * Delivers until nothing is due: `sendConcurrency` senders take claimed notifications one at a
+ * time, and a sender that finds none left claims the next few, so no message waits for a whole
+ * batch's slowest one. Ends when a claim comes back short with no message queued (no kick)
+ * since it began. Returns how many notifications it claimed.
+ */
+export async function deliverDueNotifications(
+  deps: DeliveryDeps,
+  signals: DrainSignals = NO_SIGNALS,
+): Promise<number> {
+  const size = claimSize(deps.settings);
+  const claimed: NotificationRow[] = [];
+  let claiming: Promise<void> | undefined;
+  let exhausted = false;
+  let total = 0;
+  const claimMore = () => {
+    claiming ??= (async () => {
+      try {
+        const kicksBefore = signals.kicks();
+        const now = deps.clock.now();
+        const batch = await deps.db.transaction((tx) =>
+          repository.claimDueNotifications(tx, now, new Date(now.getTime() + LEASE_MS), size),
+        );
+        claimed.push(...batch);
+        total += batch.length;
+        if (batch.length < size && signals.kicks() === kicksBefore) exhausted = true;
+      } finally {
+        claiming = undefined;
+      }
+    })();
+    return claiming;
+  };
+  const sender = async () => {
+    for (;;) {
+      const next = claimed.shift();
+      if (next) {
+        await deliverOne(deps, next);
+        continue;
+      }
+      if (exhausted || signals.stopped()) return;
+      await claimMore();
+    }
+  };
+  // Every sender ends before the drain does, also when one fails (a claim the database refused).
+  const outcomes = await Promise.allSettled(Array.from({ length: deps.settings.sendConcurrency }, sender));
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  return total;
+}
+
+/** Delivers every interval and whenever kicked, never two drains of one instance at once. */
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
   private failing = false;
+  private kicks = 0;
+  private readonly signals: DrainSignals = { kicks: () => this.kicks, stopped: () => this.stopped };
 
   constructor(
     private readonly deps: DeliveryDeps,
@@ -295,11 +343,12 @@ export class DeliveryWorker {
   /** Deliver what is due now (called when messages were queued). */
   kick(): void {
     if (this.stopped) return;
+    this.kicks++;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    this.running = deliverDueNotifications(this.deps, this.signals)
       .then(() => {
         if (this.failing) this.deps.logger.info('notification delivery recovered');
         this.failing = false;
@@ -317,11 +366,6 @@ export class DeliveryWorker {
           this.kick();
         }
       });
-  }
-
-  private async drain(): Promise<void> {
-    // A full round means more may be due: go on until a round comes back short.
-    while (!this.stopped && (await deliverDueNotifications(this.deps)) >= claimSize(this.deps.settings)) {}
   }
 
   async stop(): Promise<void> {

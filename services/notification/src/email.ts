@@ -1,11 +1,18 @@
-// Email: over SMTP with nodemailer (a pooled transport), or, in the embedded mode, composed by
-// nodemailer's stream transport into a raw RFC 5322 message and written as DATA_DIR/outbox-mail/
-// <notification id>.eml, which admins list and open through the API. Every mail has a text and
-// an HTML part; the HTML body of a template is wrapped in one shared layout.
+// Email: composed by nodemailer's stream transport into a raw RFC 5322 message (in the sender
+// pool's worker threads, off the event loop), then sent as it is over SMTP (a pooled nodemailer
+// transport) or, in the embedded mode, written as DATA_DIR/outbox-mail/<notification id>.eml,
+// which admins list and open through the API. Every mail has a text and an HTML part; the HTML
+// body of a template is wrapped in one shared layout.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
-import { type Delivered, DeliveryError, type EmailSender, type OutgoingEmail } from './channels.js';
+import {
+  type ComposedEmail,
+  type Delivered,
+  DeliveryError,
+  type EmailSender,
+  type OutgoingEmail,
+} from './channels.js';
 
 const MESSAGE_ID_DOMAIN = 'notifications.ticketing';
 
@@ -26,6 +33,14 @@ function messageOptions(from: string, mail: OutgoingEmail) {
       contentDisposition: attachment.contentDisposition ?? (attachment.cid ? 'inline' : 'attachment'),
     })),
   };
+}
+
+const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+
+/** The mail as the raw MIME message that goes on the wire (CRLF line ends). */
+export async function composeEmail(from: string, mail: OutgoingEmail): Promise<Buffer> {
+  const info = await composer.sendMail(messageOptions(from, mail));
+  return info.message as Buffer;
 }
 
 /** SMTP replies 5xx are final (unknown mailbox, rejected content); everything else may pass later. */
@@ -60,9 +75,13 @@ export class SmtpEmailSender implements EmailSender {
     });
   }
 
-  async send(mail: OutgoingEmail): Promise<Delivered> {
+  async send(mail: ComposedEmail): Promise<Delivered> {
     try {
-      const info = await this.transport.sendMail(messageOptions(this.from, mail));
+      // The message is sent as composed; the envelope names its sender and its one recipient.
+      const info = await this.transport.sendMail({
+        envelope: { from: this.from, to: [mail.to] },
+        raw: mail.raw,
+      });
       const queued = /queued as (\S+)/i.exec(String(info.response ?? ''))?.[1];
       return { providerMessageId: queued ?? info.messageId ?? null };
     } catch (error) {
@@ -78,18 +97,13 @@ export class SmtpEmailSender implements EmailSender {
 /** The embedded mode's mailbox: one .eml file per mail, named after its notification. */
 export class FileEmailSender implements EmailSender {
   readonly mode = 'file' as const;
-  private readonly composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
 
-  constructor(
-    readonly directory: string,
-    private readonly from: string,
-  ) {}
+  constructor(readonly directory: string) {}
 
-  async send(mail: OutgoingEmail): Promise<Delivered> {
+  async send(mail: ComposedEmail): Promise<Delivered> {
     try {
-      const info = await this.composer.sendMail(messageOptions(this.from, mail));
       await mkdir(this.directory, { recursive: true });
-      await writeFile(join(this.directory, `${mail.notificationId}.eml`), info.message as Buffer);
+      await writeFile(join(this.directory, `${mail.notificationId}.eml`), mail.raw);
       return { providerMessageId: `${mail.notificationId}.eml` };
     } catch (error) {
       throw new DeliveryError(`could not write the mail file: ${(error as Error).message}`, false);

@@ -79,6 +79,12 @@ export async function subscribeToEvents(
   await bus.subscribe({
     group: CONSUMER_GROUP,
     topics: [...CONSUMES],
+    // Ticket sales are keyed by their event, so an on-sale's all share one key; here a sale only
+    // records its order's holder, which needs no order with the event's other sales.
+    orderKey: (event) =>
+      event.type === Topics.ticketSold
+        ? `order:${(event.payload as { orderId?: unknown }).orderId ?? event.key}`
+        : event.key,
     handle: async (event) => {
       const topic = event.type as (typeof CONSUMES)[number];
       const schema = SCHEMAS[topic];

@@ -9,7 +9,7 @@ import {
   UnescapedTemplateOutputError,
   UnknownTemplateVariableError,
 } from './errors.js';
-import type { TemplateView, VariableSpec } from './notification-types.js';
+import type { VariableSpec } from './notification-types.js';
 
 type Program = hbs.AST.Program;
 type Node = hbs.AST.Node;
@@ -18,11 +18,6 @@ type PathExpression = hbs.AST.PathExpression;
 /** An isolated Handlebars environment: no helper or partial registered elsewhere can leak in. */
 const engine = Handlebars.create();
 const ALLOWED_BLOCKS = new Set(['if', 'unless', 'each']);
-const COMPILE_OPTIONS = {
-  strict: true,
-  knownHelpersOnly: true,
-  knownHelpers: { if: true, unless: true, each: true },
-} as const;
 
 /** The names visible at one nesting level, and whether it is an {{#each}} body (which has @index…). */
 interface Scope {
@@ -164,16 +159,5 @@ export function checkTemplate(
   );
 }
 
-const compiled = new Map<string, HandlebarsTemplateDelegate>();
-
-/** Renders a checked template; HTML-escapes values unless `escape` is false (plain text, subjects). */
-export function renderTemplate(source: string, view: TemplateView, options: { escape: boolean }): string {
-  const key = `${options.escape ? 'h' : 't'}:${source}`;
-  let template = compiled.get(key);
-  if (!template) {
-    template = engine.compile(source, { ...COMPILE_OPTIONS, noEscape: !options.escape });
-    if (compiled.size >= 500) compiled.clear();
-    compiled.set(key, template);
-  }
-  return template(view);
-}
+// Rendering lives apart (the sender pool's worker threads load it without the checks' errors).
+export { renderTemplate } from './template-rendering.js';

@@ -18,7 +18,8 @@ import {
 import * as repository from './repository.js';
 import type { TemplateView as TemplateAnswer, UpdateTemplateBody } from './schema.js';
 import type { TemplateRow } from './tables.js';
-import { checkTemplate, renderTemplate } from './template-engine.js';
+import { checkTemplate } from './template-engine.js';
+import { type RenderedMessage, renderContent } from './template-rendering.js';
 
 export interface TemplateDeps {
   db: Database;
@@ -30,13 +31,6 @@ export interface TemplateKey {
   type: NotificationType;
   channel: Channel;
   locale: Locale;
-}
-
-export interface RenderedMessage {
-  subject: string | null;
-  text: string;
-  /** The template's HTML body, not yet in the mail layout. */
-  html: string | null;
 }
 
 /** Adds missing default templates and updates those nobody edited; run at every start. */
@@ -128,15 +122,6 @@ export async function updateTemplate(
   return toTemplateAnswer(row);
 }
 
-function render(content: TemplateContent, view: TemplateView): RenderedMessage {
-  return {
-    // Subjects and text parts are not HTML: escaping would show "&amp;" to the reader.
-    subject: content.subject === null ? null : renderTemplate(content.subject, view, { escape: false }),
-    text: renderTemplate(content.text, view, { escape: false }),
-    html: content.html === null ? null : renderTemplate(content.html, view, { escape: true }),
-  };
-}
-
 /** Renders an unsaved draft with the type's sample data, after the same checks as a save. */
 export function previewTemplate(
   deps: TemplateDeps,
@@ -145,20 +130,18 @@ export function previewTemplate(
 ): RenderedMessage & { variables: TemplateView } {
   const content = checkDraft(key, draft);
   const view = sampleView(key.type, key.locale, deps.webUrl);
-  return { ...render(content, view), variables: view };
+  return { ...renderContent(content, view), variables: view };
 }
 
-/** Renders the stored template for a message; a locale without one falls back to English. */
-export async function renderMessage(
-  deps: TemplateDeps,
-  key: TemplateKey,
-  view: TemplateView,
-): Promise<RenderedMessage> {
+/**
+ * The stored template of a message, to be rendered by the sender pool; a locale without one
+ * falls back to English, a type without one (never written) to the default.
+ */
+export async function findTemplateContent(deps: TemplateDeps, key: TemplateKey): Promise<TemplateContent> {
   const row =
     (await repository.findTemplate(deps.db.orm, key)) ??
     (await repository.findTemplate(deps.db.orm, { ...key, locale: 'en' }));
-  const content: TemplateContent = row
+  return row
     ? { subject: row.subject, text: row.bodyText, html: row.bodyHtml }
     : DEFAULT_TEMPLATES[key.type].en[key.channel];
-  return render(content, view);
 }

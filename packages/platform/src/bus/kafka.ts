@@ -2,9 +2,10 @@
 // keyed by aggregate id so one aggregate's events keep their order in one partition.
 // publish() resolves on the broker's acknowledgement (idempotent producer, acks=all), so
 // the outbox marks a row sent only then. Each consumer group reads with one consumer per
-// process, hands a message to every subscription of the group for its topic, and commits
-// the offset only after they all succeeded; a message that keeps failing goes to
-// `<topic>.dlt` with the reason, and its offset is committed so the partition moves on.
+// process and hands a message to every subscription of the group for its topic: messages of
+// different keys concurrently (up to `consumerConcurrency`), one key's in order. A partition's
+// offset is committed only up to its lowest unfinished message; a message that keeps failing
+// goes to `<topic>.dlt` with the reason, and counts as finished so the partition moves on.
 // The event travels as CloudEvents' Kafka binary mode: the payload is the JSON value, the
 // envelope is in `ce_*` headers, and the event's own headers (traceparent) ride along.
 import {
@@ -18,6 +19,9 @@ import {
 } from '@platformatic/kafka';
 import type { Logger } from '../logger.js';
 import { handleTraced } from '../tracing-bus.js';
+import { CommitTracker } from './commit-tracker.js';
+import { isDependencyOutage } from './dependency-outage.js';
+import { KeyOrderedRunner } from './key-ordered-runner.js';
 import {
   type DomainEvent,
   type EventTransport,
@@ -39,6 +43,8 @@ export interface KafkaTransportOptions {
   maxDeliveryAttempts?: number;
   /** Wait before the second delivery; doubles for each further one, at most 5 s. */
   redeliveryDelayMs?: number;
+  /** Messages of different keys a group's consumer handles at once in this process (default 8). */
+  consumerConcurrency?: number;
   /** How long a consumer may be silent before the group gives its partitions to another (≥ 6 s on a default broker). */
   sessionTimeoutMs?: number;
   /** Bound on one request to the broker. */
@@ -69,10 +75,12 @@ interface GroupRunner {
   /** Set when a subscription was added: the loop reconnects with the new topic list. */
   resubscribe: boolean;
   stream: MessagesStream<string, string, string, string> | undefined;
-  /** Cuts a redelivery wait short when stopping. */
-  wake: (() => void) | undefined;
+  /** Cut the redelivery waits short when stopping (several messages may be waiting at once). */
+  wakers: Set<() => void>;
   loop: Promise<void> | undefined;
 }
+
+export { isDependencyOutage };
 
 class StopDelivery extends Error {}
 
@@ -80,15 +88,20 @@ class StopDelivery extends Error {}
 const forceClose = (client: { close(force: boolean, callback: (error?: Error | null) => void): void }) =>
   new Promise<void>((resolve) => client.close(true, () => resolve()));
 
-const sleep = (ms: number, runner?: GroupRunner) =>
+const sleep = (ms: number, runner: GroupRunner) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    if (runner)
-      runner.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
+    const wake = () => {
+      clearTimeout(timer);
+      runner.wakers.delete(wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    runner.wakers.add(wake);
   });
+
+const wakeAll = (runner: GroupRunner) => {
+  for (const wake of [...runner.wakers]) wake();
+};
 
 /** Network and timeout errors, anywhere in the client's nested errors, mean the broker is not there. */
 function isBrokerUnreachable(error: unknown, depth = 0): boolean {
@@ -100,37 +113,6 @@ function isBrokerUnreachable(error: unknown, depth = 0): boolean {
   return (
     nested.some((inner) => isBrokerUnreachable(inner, depth + 1)) ||
     isBrokerUnreachable((error as { cause?: unknown }).cause, depth + 1)
-  );
-}
-
-/** Connection-level failures (refused, reset, timed out, server shutting down, pool closed). */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-]);
-// PostgreSQL: connection exceptions (08xxx), admin/crash shutdown, cannot connect now.
-const POSTGRES_UNAVAILABLE = /^(08...|57P01|57P02|57P03)$/;
-
-/** A handler failed because a dependency is unreachable, not because of the message. */
-export function isDependencyOutage(error: unknown, depth = 0): boolean {
-  if (!(error instanceof Error) || depth > 5) return false;
-  if (error instanceof TransportUnavailableError) return true;
-  const code = String((error as { code?: unknown }).code ?? '');
-  if (NETWORK_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code)) return true;
-  if (
-    /Connection terminated|Cannot use a pool after calling end|timeout exceeded when trying to connect/i.test(
-      error.message,
-    )
-  )
-    return true;
-  const nested = (error as { errors?: unknown[] }).errors ?? [];
-  return (
-    nested.some((inner) => isDependencyOutage(inner, depth + 1)) ||
-    isDependencyOutage((error as { cause?: unknown }).cause, depth + 1)
   );
 }
 
@@ -227,7 +209,7 @@ export class KafkaTransport implements EventTransport {
       stopped: false,
       resubscribe: false,
       stream: undefined,
-      wake: undefined,
+      wakers: new Set(),
       loop: undefined,
     };
     this.groups.set(subscription.group, runner);
@@ -249,7 +231,7 @@ export class KafkaTransport implements EventTransport {
     const runners = [...this.groups.values()];
     for (const runner of runners) {
       runner.stopped = true;
-      runner.wake?.();
+      wakeAll(runner);
       void runner.stream?.close().catch(() => undefined);
     }
     // Bounded: with the broker gone, leaving a group would otherwise wait for every retry.
@@ -316,11 +298,7 @@ export class KafkaTransport implements EventTransport {
         if (runner.stopped) break;
         if (failures > 0) logger.info('Kafka consumer reconnected');
         failures = 0;
-        for await (const message of runner.stream as AsyncIterable<StringMessage>) {
-          if (runner.stopped || runner.resubscribe) break;
-          await this.deliver(runner, message, logger);
-          await message.commit();
-        }
+        await this.handleStream(runner, runner.stream, logger);
         // A stream that ended by itself (not stopped, no new subscription) counts as a failure,
         // so reconnecting backs off instead of spinning.
         if (!runner.stopped && !runner.resubscribe) failures++;
@@ -337,6 +315,66 @@ export class KafkaTransport implements EventTransport {
       }
       if (!runner.stopped && failures > 0) await sleep(Math.min(250 * 2 ** (failures - 1), 5_000), runner);
     }
+  }
+
+  /**
+   * Reads the stream until it ends or a delivery fails, handling messages of different keys
+   * concurrently and committing each partition up to its lowest unfinished message. Rejects
+   * with the first failure (a stop mid-retry, a broker refusing a dead letter or a commit)
+   * once every running delivery has settled, so the next consumer starts from the committed offsets.
+   */
+  private async handleStream(
+    runner: GroupRunner,
+    stream: MessagesStream<string, string, string, string>,
+    logger: Logger,
+  ): Promise<void> {
+    const lanes = new KeyOrderedRunner(this.options.consumerConcurrency ?? 8);
+    const offsets = new CommitTracker<StringMessage>();
+    let failure: { error: unknown } | undefined;
+    let commits = Promise.resolve();
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      // Ends the read loop now rather than at the next message.
+      void stream.close().catch(() => undefined);
+    };
+    try {
+      for await (const message of stream as AsyncIterable<StringMessage>) {
+        if (runner.stopped || runner.resubscribe || failure) break;
+        const partition = `${message.topic}:${message.partition}`;
+        offsets.track(partition, message);
+        const { done } = await lanes.submit(this.orderKey(runner, message), () =>
+          this.deliver(runner, message, logger),
+        );
+        done.then(() => {
+          const committable = offsets.finish(partition, message);
+          if (committable) commits = commits.then(() => committable.commit()).catch(fail);
+        }, fail);
+      }
+    } finally {
+      // Deliveries still running finish (or give up when stopping) before the consumer closes.
+      await lanes.idle();
+      await commits;
+    }
+    if (failure) throw failure.error;
+  }
+
+  /**
+   * The lane of a message: the order key its subscriptions name when they all name the same one,
+   * else the message's key (its aggregate). A message without a key has no order to keep.
+   */
+  private orderKey(runner: GroupRunner, message: StringMessage): string {
+    const byMessage = message.key ?? `${message.topic}:${message.partition}:${message.offset}`;
+    const type = message.topic.slice(this.prefix.length);
+    const handlers = runner.subscriptions.filter((subscription) => subscription.topics.includes(type));
+    if (handlers.length === 0 || handlers.some((subscription) => !subscription.orderKey)) return byMessage;
+    let event: DomainEvent;
+    try {
+      event = this.decode(message);
+    } catch {
+      return byMessage; // dead-lettered by its delivery
+    }
+    const keys = new Set(handlers.map((subscription) => subscription.orderKey!(event)));
+    return keys.size === 1 ? [...keys][0]! : byMessage;
   }
 
   /** Hands a message to the group's subscriptions for its topic, retrying, then dead-lettering it. */

@@ -27,6 +27,12 @@ export interface Subscription {
   group: string;
   topics: string[];
   handle: EventHandler;
+  /**
+   * Which events of this subscription are handled one after the other, in the order they came:
+   * those with the same order key. Default: the event's key, its aggregate. A consumer whose
+   * effect does not depend on the aggregate's earlier events names a finer key (ADR 0025).
+   */
+  orderKey?(event: DomainEvent): string;
 }
 
 export interface EventTransport {
