@@ -30,7 +30,7 @@ export interface Subscription {
   /**
    * Which events of this subscription are handled one after the other, in the order they came:
    * those with the same order key. Default: the event's key, its aggregate. A consumer whose
-   * effect does not depend on the aggregate's earlier events names a finer key (ADR 0025).
+   * effect does not depend on the aggregate's earlier events names a finer key (ADR 0028).
    */
   orderKey?(event: DomainEvent): string;
 }
