@@ -286,13 +286,26 @@ async function main(): Promise<number> {
       await statements.start();
       const outbox = new OutboxLagWatcher(platform.databaseUrl);
       await outbox.start();
+      /** The sale's measured figures, as its report has them; the recorder is closed after. */
       const finish = async (purchases: number) => {
         const endedAt = performance.now();
         usage.stop();
         const outboxLag = await outbox.stop();
-        return { outboxLag, statements: await statements.finish(purchases, endedAt, outbox.queries) };
+        const summary = usage.summary();
+        const measured = {
+          latency: recorder.latencies(),
+          errors: recorder.errors(),
+          usage: summary,
+          cpuMsPerPurchase: cpuPerPurchase(summary, purchases),
+          timeline: recorder.timeline(),
+          cpuTimeline: usage.cpuTimeline(),
+          outbox: outboxLag,
+          statements: await statements.finish(purchases, endedAt, outbox.queries),
+        } satisfies Partial<ScenarioReport>;
+        recorder.close();
+        return measured;
       };
-      return { recorder, usage, finish };
+      return { recorder, finish };
     };
 
     const organizer = await login(api, platform.adminLogin.username, platform.adminLogin.password);
@@ -324,7 +337,7 @@ async function main(): Promise<number> {
       log(
         `${name}: ${buyers.length} buyers${readers.length ? ` and ${readers.length} readers` : ''} go (${event.seatCount} seats, ${event.generalAdmission} GA)`,
       );
-      const { recorder, usage, finish } = await watchSale();
+      const { recorder, finish } = await watchSale();
       let saleOver = false;
       const reading = readers.length
         ? runBrowse(api, readers, catalogue, searchWords, recorder, () => saleOver)
@@ -336,7 +349,7 @@ async function main(): Promise<number> {
       });
       saleOver = true;
       const browse = await reading;
-      const { outboxLag, statements: statementCounts } = await finish(sale.purchases);
+      const measured = await finish(sale.purchases);
       const seconds = sale.secondsToSellOut;
       const scenario: ScenarioReport = {
         name,
@@ -349,18 +362,10 @@ async function main(): Promise<number> {
           holdsPerSecond: sale.holds / seconds,
         },
         ...(browse ? { browse: { ...browse, readsPerSecond: browse.requests / browse.seconds } } : {}),
-        latency: recorder.latencies(),
-        errors: recorder.errors(),
-        usage: usage.summary(),
-        timeline: recorder.timeline(),
-        cpuTimeline: usage.cpuTimeline(),
-        outbox: outboxLag,
-        statements: statementCounts,
+        ...measured,
       };
-      recorder.close();
-      if (outboxLag.drainSecondsAfterSale === null)
+      if (measured.outbox.drainSecondsAfterSale === null)
         report.warnings.push(`${name}: the outboxes still held events 120 s after the sale`);
-      scenario.cpuMsPerPurchase = cpuPerPurchase(scenario.usage, sale.purchases);
       report.scenarios.push(scenario);
       log(
         `${name}: ${sale.ticketsSold} tickets in ${seconds.toFixed(1)} s, ${(sale.purchases / seconds).toFixed(1)} purchases/s${sale.soldOut ? '' : ' — NOT sold out'}`,
@@ -439,7 +444,7 @@ async function main(): Promise<number> {
       log(
         `${name}: ${rate.toFixed(1)} purchases/s for ${options.rateSeconds} s, ${rateBuyers.length} buyers, ${event.seatCount} seats + ${event.generalAdmission} GA`,
       );
-      const { recorder, usage, finish } = await watchSale();
+      const { recorder, finish } = await watchSale();
       // A connection per buyer, as a crowd of browsers has: requests wait in the platform, not here.
       const openApi = new Api(platform.gatewayUrl, rateBuyers.length + 8);
       const result = await runOpenLoop(openApi, event, rateBuyers, recorder, {
@@ -448,11 +453,12 @@ async function main(): Promise<number> {
         bestAvailableShare: options.bestAvailableShare,
         drainSeconds: 120,
       });
-      const { outboxLag, statements: counts } = await finish(result.purchases);
+      const seconds = recorder.elapsedSeconds();
+      const measured = await finish(result.purchases);
       await openApi.close().catch(() => undefined);
       const scenario: ScenarioReport = {
         name,
-        seconds: recorder.elapsedSeconds(),
+        seconds,
         openLoop: {
           ...result,
           label: spec.label,
@@ -462,16 +468,8 @@ async function main(): Promise<number> {
             achievedOverPeak: result.achievedPerSecond / peak,
           }),
         },
-        latency: recorder.latencies(),
-        errors: recorder.errors(),
-        usage: usage.summary(),
-        timeline: recorder.timeline(),
-        cpuTimeline: usage.cpuTimeline(),
-        outbox: outboxLag,
-        statements: counts,
+        ...measured,
       };
-      recorder.close();
-      scenario.cpuMsPerPurchase = cpuPerPurchase(scenario.usage, result.purchases);
       report.scenarios.push(scenario);
       log(
         `${name}: offered ${rate.toFixed(1)}/s, achieved ${result.achievedPerSecond.toFixed(1)} purchases/s; hold p99 ${scenario.latency.hold?.p99 ?? 0} ms, order p99 ${scenario.latency.order?.p99 ?? 0} ms; ${result.dropped} arrivals found no buyer free`,
