@@ -6,13 +6,14 @@ import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../../tools/test/http.js';
-import { startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';
+import type { TestPlatform } from '../../../tools/test/platform.js';
 import { newAccount, registerAndLogin } from '../../user/test/support.js';
 import {
   adminToken,
   domainEvent,
   eventPublished,
   type FakeOrderService,
+  type MailingPlatform,
   type MailServer,
   notificationsOf,
   orderCancelled,
@@ -20,8 +21,7 @@ import {
   orderFailed,
   publish,
   sleep,
-  startFakeOrderService,
-  startMailServer,
+  startMailingPlatform,
   waitForNotifications,
 } from './support.js';
 
@@ -30,26 +30,20 @@ let mail: MailServer;
 let orders: FakeOrderService;
 let admin: string;
 
+let platform: MailingPlatform | undefined;
+
 beforeAll(async () => {
-  mail = await startMailServer();
-  orders = await startFakeOrderService();
-  t = await startTestPlatform({
-    services: ['user', 'notification', 'gateway'],
+  platform = await startMailingPlatform({
     env: {
-      SMTP_URL: mail.url,
       MAIL_FROM: 'Ticketing <tickets@example.com>',
-      ORDER_SERVICE_URL: orders.url,
       NOTIFICATION_WORKER_INTERVAL_MS: '100',
       NOTIFICATION_RETRY_BASE_MS: '200',
     },
   });
+  ({ t, mail, orders } = platform);
   admin = await adminToken(t);
 });
-afterAll(async () => {
-  await t?.stop();
-  await mail?.close();
-  await orders?.close();
-});
+afterAll(() => platform?.stop());
 
 const waitForMail = async (address: string, count = 1) => {
   await expect

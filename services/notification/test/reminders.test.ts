@@ -4,19 +4,19 @@
 import { ManualClock } from '@ticketing/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../../tools/test/http.js';
-import { startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';
+import type { TestPlatform } from '../../../tools/test/platform.js';
 import { registerAndLogin } from '../../user/test/support.js';
 import {
   domainEvent,
   eventPublished,
   type FakeOrderService,
+  type MailingPlatform,
   type MailServer,
   orderCancelled,
   orderConfirmed,
   publish,
   sleep,
-  startFakeOrderService,
-  startMailServer,
+  startMailingPlatform,
 } from './support.js';
 
 const clock = new ManualClock('2030-06-01T08:00:00Z');
@@ -24,26 +24,20 @@ let t: TestPlatform;
 let mail: MailServer;
 let orders: FakeOrderService;
 
+let platform: MailingPlatform | undefined;
+
 beforeAll(async () => {
-  mail = await startMailServer();
-  orders = await startFakeOrderService();
-  t = await startTestPlatform({
-    services: ['user', 'notification', 'gateway'],
+  platform = await startMailingPlatform({
     clock,
     env: {
-      SMTP_URL: mail.url,
-      ORDER_SERVICE_URL: orders.url,
       NOTIFICATION_WORKER_INTERVAL_MS: '50',
       NOTIFICATION_REMINDER_INTERVAL_MS: '50',
       NOTIFICATION_REMINDER_LEAD_HOURS: '24',
     },
   });
+  ({ t, mail, orders } = platform);
 });
-afterAll(async () => {
-  await t?.stop();
-  await mail?.close();
-  await orders?.close();
-});
+afterAll(() => platform?.stop());
 
 const subjectsOf = (address: string) => mail.mailTo(address).map((received) => received.parsed.subject);
 const waitForSubject = (address: string, subject: string, count = 1) =>

@@ -6,7 +6,7 @@ import jsQRModule from 'jsqr';
 import { simpleParser } from 'mailparser';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';
+import type { TestPlatform } from '../../../tools/test/platform.js';
 import { registerAndLogin } from '../../user/test/support.js';
 import { DEFAULT_TEMPLATES } from '../src/default-templates.js';
 import { MessageRenderer } from '../src/message-renderer.js';
@@ -14,11 +14,11 @@ import { templateView } from '../src/notification-types.js';
 import {
   eventPublished,
   type FakeOrderService,
+  type MailingPlatform,
   type MailServer,
   orderConfirmed,
   publish,
-  startFakeOrderService,
-  startMailServer,
+  startMailingPlatform,
 } from './support.js';
 
 // jsqr is a CommonJS bundle whose types declare an ES default export; Node hands either shape.
@@ -90,25 +90,19 @@ describe('queuing a mail', { timeout: 90_000 }, () => {
   let mail: MailServer;
   let orders: FakeOrderService;
 
+  let platform: MailingPlatform | undefined;
+
   beforeAll(async () => {
-    mail = await startMailServer();
-    orders = await startFakeOrderService();
-    t = await startTestPlatform({
-      services: ['user', 'notification', 'gateway'],
+    platform = await startMailingPlatform({
       env: {
-        SMTP_URL: mail.url,
         MAIL_FROM: 'Ticketing <tickets@example.com>',
-        ORDER_SERVICE_URL: orders.url,
         // No round of its own for ten minutes: only the consumer's wake-up can send the mails.
         NOTIFICATION_WORKER_INTERVAL_MS: '600000',
       },
     });
+    ({ t, mail, orders } = platform);
   });
-  afterAll(async () => {
-    await t?.stop();
-    await mail?.close();
-    await orders?.close();
-  });
+  afterAll(() => platform?.stop());
 
   it('wakes the sender: the e-tickets go out at once, not at the next round', async () => {
     const { account, user } = await registerAndLogin(t.gatewayUrl);

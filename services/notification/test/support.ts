@@ -2,12 +2,12 @@
 // (it can refuse mail for an address N times, or always), events published on the bus the way
 // producers' outbox relays publish them, and polling helpers over the admin API.
 import { createServer } from 'node:http';
-import { type DomainEvent, newId } from '@ticketing/platform';
+import { type Clock, type DomainEvent, newId } from '@ticketing/platform';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { expect } from 'vitest';
 import { call } from '../../../tools/test/http.js';
-import { TEST_ADMIN, type TestPlatform } from '../../../tools/test/platform.js';
+import { startTestPlatform, TEST_ADMIN, type TestPlatform } from '../../../tools/test/platform.js';
 import { login } from '../../user/test/support.js';
 
 export interface ReceivedMail {
@@ -360,3 +360,39 @@ export async function waitForNotifications(
 }
 
 export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/** The notification service (with the user service and the gateway) mailing to a test SMTP server, its e-tickets read from a fake order service. */
+export interface MailingPlatform {
+  t: TestPlatform;
+  mail: MailServer;
+  orders: FakeOrderService;
+  stop(): Promise<void>;
+}
+
+export async function startMailingPlatform(
+  options: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<MailingPlatform> {
+  const mail = await startMailServer();
+  const orders = await startFakeOrderService();
+  let t: TestPlatform;
+  try {
+    t = await startTestPlatform({
+      services: ['user', 'notification', 'gateway'],
+      ...(options.clock && { clock: options.clock }),
+      env: { SMTP_URL: mail.url, ORDER_SERVICE_URL: orders.url, ...options.env },
+    });
+  } catch (error) {
+    await Promise.all([mail.close(), orders.close()]);
+    throw error;
+  }
+  return {
+    t,
+    mail,
+    orders,
+    async stop() {
+      await t.stop();
+      await mail.close();
+      await orders.close();
+    },
+  };
+}
