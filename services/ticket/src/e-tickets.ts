@@ -7,7 +7,7 @@ import type { Database } from '@ticketing/platform';
 import { CompactSign, compactVerify, decodeProtectedHeader, type JWK } from 'jose';
 import QRCode from 'qrcode';
 import { ForgedTicketCodeError, MalformedTicketCodeError, TicketNotFoundError } from './errors.js';
-import { toHeldTicket } from './holds.js';
+import { toHeldTicket, typeNamesOf } from './holds.js';
 import * as repository from './repository.js';
 import { ALGORITHM, type ServiceSigningKeys } from './signing-keys.js';
 
@@ -92,7 +92,7 @@ async function withCurrency(db: Database, tickets: repository.TicketWithCode[]):
     ]);
     context.set(eventId, {
       currency: inventory?.currency ?? 'XXX',
-      names: new Map(types.map((type) => [type.id, type.name])),
+      names: typeNamesOf(types),
     });
   }
   return tickets.map((ticket) => {

@@ -109,7 +109,7 @@ export function toHoldView(hold: HoldRow, tickets: HeldTicket[]): HoldView {
   };
 }
 
-const typeNamesOf = (types: TicketTypeRow[]) => new Map(types.map((type) => [type.id, type.name]));
+export const typeNamesOf = (types: TicketTypeRow[]) => new Map(types.map((type) => [type.id, type.name]));
 
 /** The inventory of an event that can be held from now, or the reason it cannot. */
 export async function findOnSaleInventory(db: Executor, eventId: string, now: Date): Promise<InventoryRow> {
@@ -367,7 +367,8 @@ export async function holdTickets(
 }
 
 const byLabel = new Intl.Collator('en', { numeric: true });
-const sortTickets = (tickets: repository.TicketRecord[]) =>
+/** Tickets in the order people read them: by label, numbers by value (Seat 9 before Seat 10). */
+export const sortTickets = (tickets: repository.TicketRecord[]) =>
   [...tickets].sort((a, b) => byLabel.compare(a.label, b.label));
 
 /** After the rollback: which seats were unavailable, or how many tickets are left. */

@@ -20,6 +20,7 @@ import {
   UnknownTicketsError,
 } from './errors.js';
 import { ticketCancelled, ticketSold } from './events.js';
+import { sortTickets, typeNamesOf } from './holds.js';
 import type { ChangeAnnouncer } from './live-availability.js';
 import * as repository from './repository.js';
 import { withRetryOnDeadlock } from './repository.js';
@@ -137,7 +138,7 @@ export async function sellHold(deps: SaleDeps, holdId: string, sale: SellHoldBod
   return soldHoldView(deps, sold.hold, sold);
 }
 
-/** Sold tickets with their new codes, in the order ticketsOfOrder lists them. */
+/** Sold tickets with their new codes, sorted as a hold lists them. */
 async function withCodes(
   deps: SaleDeps,
   hold: HoldRow,
@@ -145,19 +146,11 @@ async function withCodes(
   codes: Map<string, string>,
 ): Promise<SoldTicket[]> {
   const names = tickets.some((ticket) => ticket.ticketTypeId)
-    ? new Map(
-        (await repository.findTicketTypes(deps.db.orm, hold.eventId)).map((type) => [type.id, type.name]),
-      )
+    ? typeNamesOf(await repository.findTicketTypes(deps.db.orm, hold.eventId))
     : new Map<string, string>();
-  return [...tickets]
-    .sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id))
-    .map((ticket) =>
-      toSoldTicket(
-        { ...ticket, code: codes.get(ticket.id) ?? null, checkedInAt: null },
-        hold.currency,
-        names,
-      ),
-    );
+  return sortTickets(tickets).map((ticket) =>
+    toSoldTicket({ ...ticket, code: codes.get(ticket.id) ?? null, checkedInAt: null }, hold.currency, names),
+  );
 }
 
 /**
