@@ -90,7 +90,6 @@ async function record(
   order: OrderRow,
   changes: repository.OrderChanges & { sagaStep: SagaStep },
   event?: (order: OrderRow, lines: OrderLineRow[]) => NewEvent,
-  memo: SagaMemo = {},
 ): Promise<StepResult> {
   const now = deps.clock.now();
   // A saga that ends gives its lease back in the same statement.
@@ -104,7 +103,7 @@ async function record(
       now,
     );
     if (moved && event) {
-      const lines = memo.lines ?? (await repository.findLinesOfOrders(tx, [order.id]));
+      const lines = await repository.findLinesOfOrders(tx, [order.id]);
       await appendToOutbox(tx, ORDER_SCHEMA, [event(moved, lines)]);
     }
     return moved;
