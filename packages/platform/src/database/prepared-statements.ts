@@ -3,39 +3,39 @@
 // connection instead of on every call — most of a short statement's cost on the server. It is
 // what pgJDBC does by default (prepareThreshold=5); here a statement text is named once it has
 // been seen PREPARE_AFTER times, so one-off statements (an IN list of unusual length, DDL) are
-// never kept on the server. ADR 0023 says what this trades.
+// never kept on the server. ADR 0025 says what this trades.
 import type pg from 'pg';
 
 /** Runs of one statement text before it is prepared. */
 const PREPARE_AFTER = 3;
 /** Distinct statement texts named in this process; later newcomers run unnamed. */
 const MAX_NAMED = 1_000;
+/** Texts counted but not yet named; past this the counts start again (texts seen rarely). */
+const MAX_COUNTED = 5_000;
 /** Texts this long are not counted (they are built per call, never repeated verbatim). */
 const MAX_TEXT_LENGTH = 8_000;
 
 const WRAPPED = Symbol('ticketing.preparedStatements');
 
-/** Statement text → runs seen so far, or its name once it has one. Shared by every pool. */
-const statements = new Map<string, number | string>();
-let named = 0;
+/** Statement text → its name, and → runs seen while it has none. Shared by every pool. */
+const names = new Map<string, string>();
+const runsSeen = new Map<string, number>();
 
 /** The name a statement runs under, or undefined while it is not (yet) worth preparing. */
 export function statementName(text: string): string | undefined {
-  const seen = statements.get(text);
-  if (typeof seen === 'string') return seen;
-  if (text.length > MAX_TEXT_LENGTH) return undefined;
-  const runs = (seen ?? 0) + 1;
-  if (runs < PREPARE_AFTER || named >= MAX_NAMED) {
-    // Counting stops with the cap too: the map never outgrows MAX_NAMED names plus counters
-    // that are dropped when it is full.
-    if (named < MAX_NAMED) statements.set(text, runs);
-    else if (seen !== undefined) statements.delete(text);
+  const name = names.get(text);
+  if (name !== undefined) return name;
+  if (text.length > MAX_TEXT_LENGTH || names.size >= MAX_NAMED) return undefined;
+  const runs = (runsSeen.get(text) ?? 0) + 1;
+  if (runs < PREPARE_AFTER) {
+    if (runsSeen.size >= MAX_COUNTED) runsSeen.clear();
+    runsSeen.set(text, runs);
     return undefined;
   }
-  named += 1;
-  const name = `t${named.toString(36)}`;
-  statements.set(text, name);
-  return name;
+  runsSeen.delete(text);
+  const next = `t${(names.size + 1).toString(36)}`;
+  names.set(text, next);
+  return next;
 }
 
 type QueryConfig = pg.QueryConfig & { name?: string };
