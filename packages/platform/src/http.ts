@@ -120,6 +120,10 @@ export function sendProblem(
     .send(problem(status, code, detail, { instance: request.url, requestId: request.id, ...extras }));
 }
 
+/** A Fastify error's code as a problem code: `FST_ERR_CTP_INVALID_MEDIA_TYPE` → `ctp_invalid_media_type`. */
+const problemCodeOf = (error: FastifyError) =>
+  (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: options.logger.child({ service: options.service }),
@@ -135,7 +139,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     // What the router refuses before any hook runs (a path whose percent-encoding is not UTF-8, a
     // path parameter over the length limit) is a problem like every other answer.
     frameworkErrors: (error, request, reply) => {
-      const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+      const code = problemCodeOf(error);
       return sendProblem(reply, request, error.statusCode ?? 400, code, error.message);
     },
     forceCloseConnections: 'idle',
@@ -264,7 +268,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       request.log.debug(
         {
           method: request.method,
-          url: request.url,
+          // The path only, as in the gateway's access log: a query can carry what a person typed.
+          path: request.url.split('?')[0],
           status: reply.statusCode,
           latencyMs: Math.round(reply.elapsedTime * 10) / 10,
           caller: request.caller,
@@ -303,7 +308,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const code = (error.code ?? 'bad_request').toLowerCase().replace(/^fst_err_/, '');
+      const code = problemCodeOf(error);
       return sendProblem(reply, request, status, code, error.message);
     }
     request.log.error({ err: error }, 'unhandled error');
