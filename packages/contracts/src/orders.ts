@@ -104,8 +104,16 @@ const orderFacts = {
 export const OrderCreatedPayload = Type.Object({ ...orderFacts, holdId: Id, createdAt: Instant });
 export type OrderCreatedPayload = Static<typeof OrderCreatedPayload>;
 
-/** Key: orderId. Paid and the tickets are the buyer's. */
-export const OrderConfirmedPayload = Type.Object({ ...orderFacts, paymentId: Id, confirmedAt: Instant });
+/**
+ * Key: orderId. Paid and the tickets are the buyer's. `event` is what the order copied of its
+ * event at purchase (absent from events written before it was added).
+ */
+export const OrderConfirmedPayload = Type.Object({
+  ...orderFacts,
+  paymentId: Id,
+  confirmedAt: Instant,
+  event: Type.Optional(Type.Object({ title: Nullable(Type.String()), startsAt: Nullable(Instant) })),
+});
 export type OrderConfirmedPayload = Static<typeof OrderConfirmedPayload>;
 
 /** Key: orderId. Refunded and the tickets returned. */

@@ -21,7 +21,7 @@ import { eventReactions } from './reactions.js';
 import { reminderScheduler } from './reminders.js';
 import { registerRoutes } from './routes.js';
 import { LogSmsSender, TwilioSmsSender } from './sms.js';
-import { type TemplateDeps, writeDefaultTemplates } from './templates.js';
+import { RecentTemplates, type TemplateDeps, writeDefaultTemplates } from './templates.js';
 
 /** Most SMTP connections one instance opens (many providers allow only a handful per client). */
 const SMTP_CONNECTIONS = 4;
@@ -61,7 +61,12 @@ export async function buildNotificationService(context: ServiceContext): Promise
     'notification channels ready',
   );
 
-  const templates: TemplateDeps = { db: context.db, clock: context.clock, webUrl: settings.publicWebUrl };
+  const templates: TemplateDeps = {
+    db: context.db,
+    clock: context.clock,
+    webUrl: settings.publicWebUrl,
+    recent: new RecentTemplates(),
+  };
   await writeDefaultTemplates(templates);
 
   const contacts: ContactDeps = {
@@ -87,7 +92,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
       logger,
       senders,
       contacts,
-      orders: { orderService: () => context.client('order'), logger },
+      orders: { ticketService: () => context.client('ticket'), logger },
       templates,
       renderer,
       settings: {

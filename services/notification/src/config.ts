@@ -53,7 +53,7 @@ export interface NotificationServiceConfig {
   sendRatePerSecond: number;
   /**
    * Messages one instance prepares and sends at once (NOTIFICATION_SEND_CONCURRENCY, default 16;
-   * at most 4 SMTP connections carry them): a message mostly waits (the order service, the
+   * at most 4 SMTP connections carry them): a message mostly waits (the ticket service, the
    * database, the server), so a few more in flight keep up with an on-sale.
    */
   sendConcurrency: number;

@@ -91,10 +91,11 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
   const channel = notification.channel as Channel;
   const type = notification.type as NotificationType;
   let facts = notification.data as Facts;
+  // Fetched facts are kept (with the rendering below), so retries and the history need not ask again.
+  let fetched: Record<string, unknown> | undefined;
   if (type === 'order-confirmed' && channel === 'email' && facts.tickets === undefined) {
-    facts = await withETickets(deps.orders, notification.userId, facts);
-    // Kept, so retries and the history need not ask the order service again.
-    await repository.saveFacts(deps.db.orm, notification.id, facts as Record<string, unknown>);
+    facts = await withETickets(deps.orders, facts);
+    fetched = facts as Record<string, unknown>;
   }
   const contact = await resolveContact(deps.contacts, notification.userId, {
     phoneNumber: channel === 'sms',
@@ -156,7 +157,10 @@ async function prepare(deps: DeliveryDeps, notification: NotificationRow): Promi
       subject: rendered.subject,
       bodyText: rendered.text,
       bodyHtml: rendered.html,
+      ...(fetched && { data: fetched }),
     });
+  } else if (fetched) {
+    await repository.saveFacts(deps.db.orm, notification.id, fetched);
   }
   const text = rendered.text;
   switch (channel) {

@@ -47,7 +47,7 @@ export interface Facts {
   reason?: string | null;
   quantity?: number;
   ticketIds?: string[];
-  /** The e-tickets with labels and codes, once read from the order service. */
+  /** The e-tickets with labels and codes, once read from the ticket service. */
   tickets?: TicketFact[];
 }
 

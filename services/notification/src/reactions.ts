@@ -27,12 +27,19 @@ export interface ReactionDeps {
   onQueued(): void;
 }
 
-/** What messages say about an event, from what this service knows of it. */
-function eventFacts(eventId: string, details: EventDetailsRow | undefined): Facts {
+/**
+ * What messages say about an event, from what this service knows of it (or, when it has not
+ * heard of the event, what the message's cause says of it).
+ */
+function eventFacts(
+  eventId: string,
+  details: EventDetailsRow | undefined,
+  told?: { title: string | null; startsAt: string | null },
+): Facts {
   return {
     eventId,
-    eventTitle: details?.title ?? null,
-    startsAt: details?.startsAt.toISOString() ?? null,
+    eventTitle: details?.title ?? told?.title ?? null,
+    startsAt: details?.startsAt.toISOString() ?? told?.startsAt ?? null,
     endsAt: details?.endsAt?.toISOString() ?? null,
     timeZone: details?.timeZone ?? null,
     location: details?.location ?? null,
@@ -58,10 +65,18 @@ export function eventReactions(deps: ReactionDeps): EventHandlers {
     tx: Executor,
     now: Date,
     event: DomainEvent,
-    message: { type: Notice['type']; userId: string; eventId?: string | undefined; facts: Facts },
+    message: {
+      type: Notice['type'];
+      userId: string;
+      eventId?: string | undefined;
+      facts: Facts;
+      told?: { title: string | null; startsAt: string | null } | undefined;
+    },
   ) => {
     const { eventId } = message;
-    const about = eventId ? eventFacts(eventId, await repository.findEventDetails(tx, eventId)) : {};
+    const about = eventId
+      ? eventFacts(eventId, await repository.findEventDetails(tx, eventId), message.told)
+      : {};
     return queue(
       tx,
       {
@@ -164,12 +179,13 @@ export function eventReactions(deps: ReactionDeps): EventHandlers {
           type: 'order-confirmed',
           userId: payload.userId,
           eventId: payload.eventId,
+          told: payload.event,
           facts: {
             orderId: payload.orderId,
             amount: payload.total,
             currency: payload.currency,
             quantity: payload.quantity,
-            // Labels and codes are read from the order service when the mail is sent: the event has only ids.
+            // Labels and codes are read from the ticket service when the mail is sent: the event has only ids.
             ticketIds: payload.ticketIds,
           },
         });

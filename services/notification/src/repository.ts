@@ -391,7 +391,8 @@ export async function claimDueNotifications(
 export async function saveRendering(
   db: Executor,
   id: string,
-  rendering: Pick<NotificationRow, 'recipient' | 'locale' | 'subject' | 'bodyText' | 'bodyHtml'>,
+  rendering: Pick<NotificationRow, 'recipient' | 'locale' | 'subject' | 'bodyText' | 'bodyHtml'> &
+    Partial<Pick<NotificationRow, 'data'>>,
 ): Promise<void> {
   await db.update(notifications).set(rendering).where(eq(notifications.id, id));
 }

@@ -25,7 +25,33 @@ export interface TemplateDeps {
   db: Database;
   clock: Clock;
   webUrl: string;
+  /** What delivery rendered lately: every mail of an on-sale reads the same template. */
+  recent: RecentTemplates;
 }
+
+/**
+ * Stored templates as delivery last read them, for a few seconds: an edit on this instance is
+ * seen by the next message, on another instance within TEMPLATE_REREAD_MS.
+ */
+export class RecentTemplates {
+  private readonly known = new Map<string, { content: Promise<TemplateContent>; until: number }>();
+
+  get(key: TemplateKey, now: number, read: () => Promise<TemplateContent>): Promise<TemplateContent> {
+    const name = `${key.type}/${key.channel}/${key.locale}`;
+    const cached = this.known.get(name);
+    if (cached && cached.until > now) return cached.content;
+    const content = read();
+    this.known.set(name, { content, until: now + TEMPLATE_REREAD_MS });
+    content.catch(() => this.known.delete(name));
+    return content;
+  }
+
+  forget(): void {
+    this.known.clear();
+  }
+}
+
+const TEMPLATE_REREAD_MS = 5_000;
 
 export interface TemplateKey {
   type: NotificationType;
@@ -79,6 +105,7 @@ export async function listTemplates(
 export async function getTemplate(deps: TemplateDeps, key: TemplateKey): Promise<TemplateAnswer> {
   const row = await repository.findTemplate(deps.db.orm, key);
   if (!row) throw new TemplateNotFoundError(key.type, key.channel, key.locale);
+  deps.recent.forget();
   return toTemplateAnswer(row);
 }
 
@@ -137,11 +164,13 @@ export function previewTemplate(
  * The stored template of a message, to be rendered by the sender pool; a locale without one
  * falls back to English, a type without one (never written) to the default.
  */
-export async function findTemplateContent(deps: TemplateDeps, key: TemplateKey): Promise<TemplateContent> {
-  const row =
-    (await repository.findTemplate(deps.db.orm, key)) ??
-    (await repository.findTemplate(deps.db.orm, { ...key, locale: 'en' }));
-  return row
-    ? { subject: row.subject, text: row.bodyText, html: row.bodyHtml }
-    : DEFAULT_TEMPLATES[key.type].en[key.channel];
+export function findTemplateContent(deps: TemplateDeps, key: TemplateKey): Promise<TemplateContent> {
+  return deps.recent.get(key, deps.clock.now().getTime(), async () => {
+    const row =
+      (await repository.findTemplate(deps.db.orm, key)) ??
+      (await repository.findTemplate(deps.db.orm, { ...key, locale: 'en' }));
+    return row
+      ? { subject: row.subject, text: row.bodyText, html: row.bodyHtml }
+      : DEFAULT_TEMPLATES[key.type].en[key.channel];
+  });
 }

@@ -12,7 +12,7 @@ import {
   adminToken,
   domainEvent,
   eventPublished,
-  type FakeOrderService,
+  type FakeTicketService,
   type MailingPlatform,
   type MailServer,
   notificationsOf,
@@ -27,7 +27,7 @@ import {
 
 let t: TestPlatform;
 let mail: MailServer;
-let orders: FakeOrderService;
+let orders: FakeTicketService;
 let admin: string;
 
 let platform: MailingPlatform | undefined;
@@ -113,7 +113,7 @@ describe('mail over SMTP', { timeout: 90_000 }, () => {
     expect(html).toContain('Jazz &amp; Blues; Night, Live');
 
     const tickets = order.tickets;
-    // The labels and codes came from the order service, asked on the buyer's behalf.
+    // The labels and codes came from the ticket service, asked as a service.
     expect(orders.reads).toContainEqual({ orderId: order.payload.orderId, internalToken: true });
     const inline = attachments.filter((part) => part.contentDisposition === 'inline');
     const attached = attachments.filter((part) => part.contentDisposition === 'attachment');
@@ -176,10 +176,10 @@ describe('mail over SMTP', { timeout: 90_000 }, () => {
     expect(mails[1]!.parsed.html).not.toContain('cid:');
   });
 
-  it('waits for the order service when it cannot answer, then mails the tickets with the event it knows', async () => {
+  it('waits for the ticket service when it cannot answer, then mails the tickets with the event it knows', async () => {
     const { account, user } = await registerAndLogin(t.gatewayUrl);
     await waitForMail(account.email);
-    // No event-published seen: the title and start come from the order.
+    // No event-published seen: the title and start come from what order-confirmed says of the event.
     const order = orderConfirmed(orders, user.id, newId(), {
       tickets: 1,
       title: 'Late Night Comedy',

@@ -9,7 +9,7 @@ import { registerAndLogin } from '../../user/test/support.js';
 import {
   domainEvent,
   eventPublished,
-  type FakeOrderService,
+  type FakeTicketService,
   type MailingPlatform,
   type MailServer,
   orderCancelled,
@@ -22,7 +22,7 @@ import {
 const clock = new ManualClock('2030-06-01T08:00:00Z');
 let t: TestPlatform;
 let mail: MailServer;
-let orders: FakeOrderService;
+let orders: FakeTicketService;
 
 let platform: MailingPlatform | undefined;
 

@@ -13,7 +13,7 @@ import { MessageRenderer } from '../src/message-renderer.js';
 import { templateView } from '../src/notification-types.js';
 import {
   eventPublished,
-  type FakeOrderService,
+  type FakeTicketService,
   type MailingPlatform,
   type MailServer,
   orderConfirmed,
@@ -88,7 +88,7 @@ describe('the sender pool', () => {
 describe('queuing a mail', { timeout: 90_000 }, () => {
   let t: TestPlatform;
   let mail: MailServer;
-  let orders: FakeOrderService;
+  let orders: FakeTicketService;
 
   let platform: MailingPlatform | undefined;
 

@@ -150,32 +150,30 @@ export interface FakeTicket {
 }
 
 /**
- * The order service as the notification service sees it (GET /api/v1/orders/{id} on behalf of the
- * buyer): it answers with the orders the test confirmed, and can be unavailable for a while.
+ * The ticket service as the notification service sees it (the internal
+ * GET /api/v1/internal/orders/{id}/tickets): it answers with the tickets of the orders the test
+ * confirmed, and can be unavailable for a while.
  */
-export interface FakeOrderService {
+export interface FakeTicketService {
   url: string;
-  orders: Map<
-    string,
-    { userId: string; eventId: string; title: string | null; startsAt: string | null; tickets: FakeTicket[] }
-  >;
-  /** Answers 503 to the next `times` reads of the order. */
+  orders: Map<string, { tickets: FakeTicket[] }>;
+  /** Answers 503 to the next `times` reads of the order's tickets. */
   failReads(orderId: string, times: number): void;
   reads: { orderId: string; internalToken: boolean }[];
   close(): Promise<void>;
 }
 
-export async function startFakeOrderService(): Promise<FakeOrderService> {
-  const orders: FakeOrderService['orders'] = new Map();
+export async function startFakeTicketService(): Promise<FakeTicketService> {
+  const orders: FakeTicketService['orders'] = new Map();
   const failures = new Map<string, number>();
-  const reads: FakeOrderService['reads'] = [];
+  const reads: FakeTicketService['reads'] = [];
   const server = createServer((request, response) => {
     response.setHeader('content-type', 'application/json');
     if (request.url === '/actuator/health') {
       response.end(JSON.stringify({ status: 'UP' }));
       return;
     }
-    const orderId = /^\/api\/v1\/orders\/([0-9a-f-]{36})$/.exec(request.url ?? '')?.[1];
+    const orderId = /^\/api\/v1\/internal\/orders\/([0-9a-f-]{36})\/tickets$/.exec(request.url ?? '')?.[1];
     if (!orderId || request.method !== 'GET') {
       response.statusCode = 404;
       response.end(JSON.stringify({ status: 404, code: 'route_not_found' }));
@@ -189,22 +187,14 @@ export async function startFakeOrderService(): Promise<FakeOrderService> {
       response.end(JSON.stringify({ status: 503, code: 'database_unavailable' }));
       return;
     }
-    const order = orders.get(orderId);
-    if (!order) {
-      response.statusCode = 404;
-      response.end(JSON.stringify({ status: 404, code: 'order_not_found' }));
-      return;
-    }
+    const tickets = orders.get(orderId)?.tickets ?? [];
     response.end(
       JSON.stringify({
-        id: orderId,
-        userId: order.userId,
-        eventId: order.eventId,
-        status: 'CONFIRMED',
-        event: { title: order.title, startsAt: order.startsAt },
-        tickets: order.tickets.map((ticket) => ({
+        items: tickets.map((ticket) => ({
           id: ticket.ticketId,
           label: ticket.label,
+          status: 'SOLD',
+          orderId,
           code: ticket.code,
         })),
       }),
@@ -221,9 +211,9 @@ export async function startFakeOrderService(): Promise<FakeOrderService> {
   };
 }
 
-/** An order-confirmed event as the order service publishes it; the fake order service learns the order. */
+/** An order-confirmed event as the order service publishes it; the fake ticket service learns its tickets. */
 export function orderConfirmed(
-  orders: FakeOrderService,
+  orders: FakeTicketService,
   userId: string,
   eventId: string,
   options: {
@@ -240,13 +230,7 @@ export function orderConfirmed(
     label: `Stalls · Row C · Seat ${12 + index}`,
     code: options.withCodes === false ? null : `eyJhbGciOiJFZERTQSJ9.${newId()}.signature-${index}`,
   }));
-  orders.orders.set(orderId, {
-    userId,
-    eventId,
-    title: options.title ?? null,
-    startsAt: options.startsAt ?? null,
-    tickets,
-  });
+  orders.orders.set(orderId, { tickets });
   const event = domainEvent(
     'order-confirmed',
     orderId,
@@ -260,6 +244,7 @@ export function orderConfirmed(
       ticketIds: tickets.map((ticket) => ticket.ticketId),
       paymentId: newId(),
       confirmedAt: new Date().toISOString(),
+      event: { title: options.title ?? null, startsAt: options.startsAt ?? null },
     },
     'order',
   );
@@ -361,11 +346,11 @@ export async function waitForNotifications(
 
 export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
-/** The notification service (with the user service and the gateway) mailing to a test SMTP server, its e-tickets read from a fake order service. */
+/** The notification service (with the user service and the gateway) mailing to a test SMTP server, its e-tickets read from a fake ticket service. */
 export interface MailingPlatform {
   t: TestPlatform;
   mail: MailServer;
-  orders: FakeOrderService;
+  orders: FakeTicketService;
   stop(): Promise<void>;
 }
 
@@ -373,13 +358,13 @@ export async function startMailingPlatform(
   options: { env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<MailingPlatform> {
   const mail = await startMailServer();
-  const orders = await startFakeOrderService();
+  const orders = await startFakeTicketService();
   let t: TestPlatform;
   try {
     t = await startTestPlatform({
       services: ['user', 'notification', 'gateway'],
       ...(options.clock && { clock: options.clock }),
-      env: { SMTP_URL: mail.url, ORDER_SERVICE_URL: orders.url, ...options.env },
+      env: { SMTP_URL: mail.url, TICKET_SERVICE_URL: orders.url, ...options.env },
     });
   } catch (error) {
     await Promise.all([mail.close(), orders.close()]);

@@ -9,22 +9,22 @@ import { registerAndLogin } from '../../user/test/support.js';
 import {
   adminToken,
   eventPublished,
-  type FakeOrderService,
+  type FakeTicketService,
   orderConfirmed,
   publish,
-  startFakeOrderService,
+  startFakeTicketService,
   waitForNotifications,
 } from './support.js';
 
 let t: TestPlatform;
 let admin: string;
-let orders: FakeOrderService;
+let orders: FakeTicketService;
 
 beforeAll(async () => {
-  orders = await startFakeOrderService();
+  orders = await startFakeTicketService();
   t = await startTestPlatform({
     services: ['user', 'notification', 'gateway'],
-    env: { NOTIFICATION_WORKER_INTERVAL_MS: '100', ORDER_SERVICE_URL: orders.url },
+    env: { NOTIFICATION_WORKER_INTERVAL_MS: '100', TICKET_SERVICE_URL: orders.url },
   });
   admin = await adminToken(t);
 });

@@ -57,6 +57,7 @@ export function orderConfirmed(order: OrderRow, lines: OrderLineRow[]): NewEvent
       ...facts(order, lines),
       paymentId: order.paymentId!,
       confirmedAt: (order.confirmedAt ?? order.updatedAt).toISOString(),
+      event: { title: order.eventTitle, startsAt: order.eventStartsAt?.toISOString() ?? null },
     },
   };
 }
