@@ -112,7 +112,7 @@ export const DEFAULT_ROUTES: RouteRule[] = [
     access: 'authenticated',
     rateLimit: 'orders',
   },
-  // purchase caps: refused IP ranges (order) and cards (payment), and lifting them (issue 11)
+  // purchase caps of an on-sale: refused IP ranges (order) and cards (payment), and lifting them
   { path: '/api/v1/orders/purchase-blocks', methods: ['GET'], service: 'order', access: ADMINS },
   { path: '/api/v1/orders/purchase-blocks/lift', methods: ['POST'], service: 'order', access: ADMINS },
   { path: '/api/v1/orders/*', service: 'order', access: 'authenticated' },
