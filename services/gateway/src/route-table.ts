@@ -22,7 +22,7 @@ const STAFF = { roles: ['STAFF', 'ADMIN'] as Role[] };
 const ADMINS = { roles: ['ADMIN'] as Role[] };
 
 /**
- * The public API of ARCHITECTURE.md. Browsing (events, seat maps, availability) and
+ * The public API of docs/architecture.md. Browsing (events, seat maps, availability) and
  * login/register/refresh are public; everything else needs a signed-in user.
  */
 export const DEFAULT_ROUTES: RouteRule[] = [
