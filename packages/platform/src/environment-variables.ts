@@ -501,12 +501,6 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     description: 'how long a retried POST waits for the first request with its key',
   },
   {
-    name: 'ORDER_USER_TIMEOUT_MS',
-    readBy: 'order',
-    default: '3000',
-    description: 'wait for the user service',
-  },
-  {
     name: 'ORDER_TICKET_TIMEOUT_MS',
     readBy: 'order',
     default: '5000',

@@ -3,7 +3,6 @@
 import { PaymentTopics, Topics } from '@ticketing/contracts';
 import { createServiceApp, type RunningService, type ServiceContext } from '@ticketing/platform';
 import { Counter } from 'prom-client';
-import { userServiceOver } from './buyers.js';
 import { onEventCancelled } from './cancellation.js';
 import { orderServiceConfig } from './config.js';
 import { eventCatalogueOver } from './event-catalogue.js';
@@ -24,7 +23,6 @@ export async function buildOrderService(context: ServiceContext): Promise<Runnin
     clock: context.clock,
     logger: context.logger.child({ service: 'order' }),
     settings,
-    users: userServiceOver(context.client('user'), settings.timeouts.userMs),
     tickets: ticketServiceOver(context.client('ticket'), settings.timeouts.ticketMs),
     payments: paymentServiceOver(context.client('payment'), settings.timeouts.paymentMs),
     catalogue: eventCatalogueOver(context.client('event'), settings.timeouts.eventMs),

@@ -1,5 +1,6 @@
-// Buying a hold: `POST /api/v1/orders` with an Idempotency-Key. The buyer and the hold are
-// checked first (nothing is recorded when either says no); then the order is recorded PENDING
+// Buying a hold: `POST /api/v1/orders` with an Idempotency-Key. The hold is checked first
+// (nothing is recorded when it says no; the buyer is who the verified token says, and a
+// disabled account's tokens stop at the gateway, so the user service is not asked); then the order is recorded PENDING
 // with one line per ticket, its key and its order-created event in one transaction, and the
 // saga charges, sells and confirms. The same key again answers the same order — waiting for
 // the first request if it is still running, or finishing its charge if it was interrupted —
@@ -8,7 +9,6 @@ import { createHash } from 'node:crypto';
 import type { CreateOrderBody, HoldView, OrderView } from '@ticketing/contracts';
 import { appendToOutbox, type Identity, newId } from '@ticketing/platform';
 import {
-  AccountNotFoundError,
   HoldInUseError,
   HoldNotFoundError,
   HoldUnavailableError,
@@ -125,12 +125,8 @@ export async function placeOrder(
   const earlier = await repository.findIdempotencyKey(deps.db.orm, buyer.userId, key);
   if (earlier) return replay(deps, earlier, hash, input);
 
-  // Nothing is recorded until the buyer and the hold check out.
-  const [account, found] = await Promise.all([
-    reachOrRefuse('user', () => deps.users.findUser(buyer.userId, request.requestId)),
-    reachOrRefuse('ticket', () => deps.tickets.getHold(body.holdId, request.requestId)),
-  ]);
-  if (!account) throw new AccountNotFoundError();
+  // Nothing is recorded until the hold checks out.
+  const found = await reachOrRefuse('ticket', () => deps.tickets.getHold(body.holdId, request.requestId));
   const hold = checkHold(found, buyer.userId, deps.clock.now());
   if (hold.queuePlaceId) await requireQueueAdmission(deps, buyer.userId, hold, request);
   const live = await repository.findLiveOrderOfHold(deps.db.orm, hold.id);
@@ -262,7 +258,7 @@ async function requireQueueAdmission(
     );
 }
 
-async function reachOrRefuse<T>(service: 'user' | 'ticket', call: () => Promise<T>): Promise<T> {
+async function reachOrRefuse<T>(service: 'ticket', call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

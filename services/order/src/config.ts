@@ -28,7 +28,7 @@ export interface OrderServiceConfig {
   replayWaitMs: number;
   /** Tickets one IPv4 /24 or IPv6 /48 may buy per event (ORDER_MAX_TICKETS_PER_IP_RANGE); 0 turns the cap off. */
   maxTicketsPerIpRange: number;
-  timeouts: { userMs: number; ticketMs: number; paymentMs: number; eventMs: number };
+  timeouts: { ticketMs: number; paymentMs: number; eventMs: number };
   crash: { at: CrashPoint; mode: 'exit' | 'throw' } | undefined;
 }
 
@@ -63,7 +63,6 @@ export function orderServiceConfig(config: PlatformConfig, env: Env = process.en
     // Generous: a campus or a mobile carrier puts many buyers behind one range (NAT).
     maxTicketsPerIpRange: readInteger(env, 'ORDER_MAX_TICKETS_PER_IP_RANGE', 40, 0, 1_000_000),
     timeouts: {
-      userMs: readInteger(env, 'ORDER_USER_TIMEOUT_MS', 3_000, 100, 60_000),
       ticketMs: readInteger(env, 'ORDER_TICKET_TIMEOUT_MS', 5_000, 100, 60_000),
       paymentMs,
       eventMs: readInteger(env, 'ORDER_EVENT_TIMEOUT_MS', 2_000, 100, 60_000),

@@ -3,7 +3,6 @@
 import {
   AppError,
   ConflictError,
-  ForbiddenError,
   NotFoundError,
   ServiceUnavailableError,
   ValidationError,
@@ -25,12 +24,6 @@ export class IdempotencyKeyReusedError extends AppError {
       field: 'Idempotency-Key',
       orderId,
     });
-  }
-}
-
-export class AccountNotFoundError extends ForbiddenError {
-  constructor() {
-    super('Your account no longer exists', 'account_not_found');
   }
 }
 
@@ -67,7 +60,7 @@ export class HoldInUseError extends ConflictError {
 }
 
 export class UpstreamUnavailableError extends ServiceUnavailableError {
-  constructor(service: 'user' | 'ticket' | 'payment', detail: string) {
+  constructor(service: 'ticket' | 'payment', detail: string) {
     super(
       `The ${service} service is unavailable (${detail}); nothing was bought, try again shortly`,
       `${service}_service_unavailable`,

@@ -68,11 +68,13 @@ export class RecoveryWorker {
       });
   }
 
-  /** A payment outcome arrived: the order waiting at CHARGE for it goes on now. */
+  /**
+   * A payment outcome arrived: the order waiting at CHARGE for it goes on now. Most outcomes
+   * were answered to the purchase itself, whose saga has moved on: then there is nothing to wake.
+   */
   async onPaymentSettled(event: DomainEvent): Promise<void> {
     const { orderId } = event.payload as { orderId: string };
-    await repository.makeSagaDue(this.deps.db.orm, orderId, 'CHARGE', this.deps.clock.now());
-    this.wake();
+    if (await repository.makeSagaDue(this.deps.db.orm, orderId, 'CHARGE', this.deps.clock.now())) this.wake();
   }
 
   async stop(): Promise<void> {

@@ -177,12 +177,14 @@ export async function lockDueSagas(tx: Executor, now: Date, limit: number): Prom
     .for('update', { skipLocked: true });
 }
 
-/** Makes an order's saga due now (a payment event arrived for it). */
-export async function makeSagaDue(db: Executor, id: string, step: SagaStep, now: Date): Promise<void> {
-  await db
+/** Makes an order's saga due now (a payment event arrived for it); false when it is past `step`. */
+export async function makeSagaDue(db: Executor, id: string, step: SagaStep, now: Date): Promise<boolean> {
+  const rows = await db
     .update(orders)
     .set({ nextAttemptAt: now, updatedAt: now })
-    .where(and(eq(orders.id, id), eq(orders.sagaStep, step)));
+    .where(and(eq(orders.id, id), eq(orders.sagaStep, step)))
+    .returning({ id: orders.id });
+  return rows.length > 0;
 }
 
 /**

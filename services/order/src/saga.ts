@@ -11,8 +11,14 @@
 //     └──no answer──▶ VERIFY_PAYMENT (FAILED; a charge that went through after all is refunded)
 //   DONE (CONFIRMED) ──cancel──▶ CANCEL_REFUND ──▶ CANCEL_RETURN_TICKETS ──▶ DONE (CANCELLED)
 import type { PaymentMethodInput } from '@ticketing/contracts';
-import { appendToOutbox, type Clock, type Database, type Logger, type NewEvent } from '@ticketing/platform';
-import type { UserService } from './buyers.js';
+import {
+  appendToOutbox,
+  type Clock,
+  type Database,
+  type Executor,
+  type Logger,
+  type NewEvent,
+} from '@ticketing/platform';
 import type { CrashPoint, OrderServiceConfig } from './config.js';
 import type { EventCatalogue } from './event-catalogue.js';
 import { orderCancelled, orderConfirmed, orderFailed } from './events.js';
@@ -27,7 +33,6 @@ export interface OrderDeps {
   clock: Clock;
   logger: Logger;
   settings: OrderServiceConfig;
-  users: UserService;
   tickets: TicketService;
   payments: PaymentService;
   catalogue: EventCatalogue;
@@ -94,20 +99,25 @@ async function record(
   const now = deps.clock.now();
   // A saga that ends gives its lease back in the same statement.
   const ending = changes.sagaStep === 'DONE' && !('leaseUntil' in changes);
-  const next = await deps.db.transaction(async (tx) => {
-    const moved = await repository.advanceSaga(
-      tx,
+  const advance = (executor: Executor) =>
+    repository.advanceSaga(
+      executor,
       order.id,
       order.sagaStep,
       ending ? { ...changes, leaseUntil: null } : changes,
       now,
     );
-    if (moved && event) {
-      const lines = await repository.findLinesOfOrders(tx, [order.id]);
-      await appendToOutbox(tx, ORDER_SCHEMA, [event(moved, lines)]);
-    }
-    return moved;
-  });
+  // A step without an event is one statement: no transaction around it.
+  const next = event
+    ? await deps.db.transaction(async (tx) => {
+        const moved = await advance(tx);
+        if (moved) {
+          const lines = await repository.findLinesOfOrders(tx, [order.id]);
+          await appendToOutbox(tx, ORDER_SCHEMA, [event(moved, lines)]);
+        }
+        return moved;
+      })
+    : await advance(deps.db.orm);
   return advanced(next ?? (await repository.findOrder(deps.db.orm, order.id))!);
 }
 

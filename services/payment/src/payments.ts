@@ -152,10 +152,12 @@ export async function chargeOrder(
   const hash = requestHash(deps, input, method);
   // Twice at most: a concurrent first request for the same order wins the insert, and we answer its payment.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const byKey = idempotencyKey
-      ? await repository.findPaymentByIdempotencyKey(deps.db.orm, idempotencyKey)
-      : undefined;
-    const existing = byKey ?? (await repository.findPaymentByOrder(deps.db.orm, input.orderId));
+    const { byKey, byOrder } = await repository.findPaymentByKeyOrOrder(
+      deps.db.orm,
+      idempotencyKey,
+      input.orderId,
+    );
+    const existing = byKey ?? byOrder;
     if (existing) {
       if (existing.requestHash !== hash) throw new IdempotencyMismatchError(byKey ? 'key' : 'order');
       return { payment: await replayCharge(deps, existing, input, method), created: false };
@@ -336,7 +338,8 @@ async function driveCharge(
     });
   track(deps, settled);
   const result = await withinTimeout(settled, deps.settings.gatewayTimeoutMs);
-  if (result) return viewOf(deps.db.orm, result);
+  // Settled just now from PENDING: nothing of it can have been refunded yet.
+  if (result) return toPaymentView(result, []);
   const current = await repository.findPaymentById(deps.db.orm, payment.id);
   return viewOf(deps.db.orm, current ?? payment);
 }

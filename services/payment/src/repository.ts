@@ -47,12 +47,24 @@ export async function findPaymentByOrder(db: Executor, orderId: string): Promise
   return row;
 }
 
-export async function findPaymentByIdempotencyKey(
+/** A charge request's earlier payment, by its idempotency key or its order, in one read. */
+export async function findPaymentByKeyOrOrder(
   db: Executor,
-  key: string,
-): Promise<PaymentRow | undefined> {
-  const [row] = await db.select().from(payments).where(eq(payments.idempotencyKey, key));
-  return row;
+  key: string | undefined,
+  orderId: string,
+): Promise<{ byKey: PaymentRow | undefined; byOrder: PaymentRow | undefined }> {
+  const rows = await db
+    .select()
+    .from(payments)
+    .where(
+      key
+        ? or(eq(payments.idempotencyKey, key), eq(payments.orderId, orderId))
+        : eq(payments.orderId, orderId),
+    );
+  return {
+    byKey: key ? rows.find((row) => row.idempotencyKey === key) : undefined,
+    byOrder: rows.find((row) => row.orderId === orderId),
+  };
 }
 
 export async function findPaymentByGatewayTransaction(
@@ -299,10 +311,17 @@ export async function findLedgerEntry(db: Executor, key: string): Promise<Sandbo
   return row;
 }
 
-/** Writes the sandbox's ledger entry; with a concurrent call under one key, both get the first one. */
-export async function insertLedgerEntry(db: Executor, entry: SandboxLedgerRow): Promise<SandboxLedgerRow> {
+/**
+ * Writes the sandbox's ledger entry, or answers the one already written under its key (an
+ * earlier call, or a concurrent one that won): `fresh` says which.
+ */
+export async function insertLedgerEntry(
+  db: Executor,
+  entry: SandboxLedgerRow,
+): Promise<{ entry: SandboxLedgerRow; fresh: boolean }> {
   const [inserted] = await db.insert(sandboxLedger).values(entry).onConflictDoNothing().returning();
-  return inserted ?? (await findLedgerEntry(db, entry.idempotencyKey))!;
+  if (inserted) return { entry: inserted, fresh: true };
+  return { entry: (await findLedgerEntry(db, entry.idempotencyKey))!, fresh: false };
 }
 
 export interface PaymentFilter {

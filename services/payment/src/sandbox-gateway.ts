@@ -91,8 +91,6 @@ export class SandboxGateway implements PaymentGateway {
   async charge(request: ChargeRequest): Promise<ChargeOutcome> {
     const key = chargeKey(request.paymentId);
     const digits = request.card?.digits ?? '';
-    const earlier = await repository.findLedgerEntry(this.db.orm, key);
-    if (earlier) return chargeOutcome(earlier);
     const decline = DECLINES[digits];
     const transactionId = `sbx_ch_${request.paymentId.replaceAll('-', '')}`;
     const response = decline
@@ -110,8 +108,8 @@ export class SandboxGateway implements PaymentGateway {
           amount: request.amount,
           currency: request.currency,
         };
-    // Two calls racing with one key: the first insert wins and both answer its outcome.
-    const entry = await repository.insertLedgerEntry(this.db.orm, {
+    // The same key again (a replay, or two calls racing): the first entry is the answer.
+    const { entry, fresh } = await repository.insertLedgerEntry(this.db.orm, {
       idempotencyKey: key,
       kind: 'charge',
       transactionId,
@@ -122,7 +120,7 @@ export class SandboxGateway implements PaymentGateway {
       response,
       createdAt: this.clock.now(),
     });
-    if (digits === SANDBOX_CARDS.slow && this.slowMs > 0) {
+    if (fresh && digits === SANDBOX_CARDS.slow && this.slowMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.slowMs).unref());
     }
     return chargeOutcome(entry);
@@ -135,10 +133,8 @@ export class SandboxGateway implements PaymentGateway {
 
   async refund(request: RefundRequest): Promise<RefundOutcome> {
     const key = refundKey(request.refundId);
-    const earlier = await repository.findLedgerEntry(this.db.orm, key);
-    if (earlier) return refundOutcome(earlier);
     const transactionId = `sbx_re_${request.refundId.replaceAll('-', '')}`;
-    const entry = await repository.insertLedgerEntry(this.db.orm, {
+    const { entry } = await repository.insertLedgerEntry(this.db.orm, {
       idempotencyKey: key,
       kind: 'refund',
       transactionId,

@@ -3,6 +3,7 @@
 import { createServiceApp, type RunningService, type ServiceContext } from '@ticketing/platform';
 import { Counter, Gauge } from 'prom-client';
 import { liveCounts } from './availability.js';
+import { TicketCatalogue } from './catalogue.js';
 import type { CheckinDeps } from './checkin.js';
 import { ticketServiceConfig } from './config.js';
 import { TicketCodeSigner } from './e-tickets.js';
@@ -58,6 +59,7 @@ export async function buildTicketService(context: ServiceContext): Promise<Runni
   });
   deps = {
     db: context.db,
+    catalogue: new TicketCatalogue(context.db, context.clock),
     clock: context.clock,
     live,
     signer,

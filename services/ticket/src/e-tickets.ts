@@ -6,10 +6,13 @@ import type { SoldTicket } from '@ticketing/contracts';
 import type { Database } from '@ticketing/platform';
 import { CompactSign, compactVerify, decodeProtectedHeader, type JWK } from 'jose';
 import QRCode from 'qrcode';
+import type { TicketCatalogue } from './catalogue.js';
 import { ForgedTicketCodeError, MalformedTicketCodeError, TicketNotFoundError } from './errors.js';
 import { toHeldTicket, typeNamesOf } from './holds.js';
 import * as repository from './repository.js';
 import { ALGORITHM, type ServiceSigningKeys } from './signing-keys.js';
+
+type CatalogueDeps = { db: Database; catalogue: TicketCatalogue };
 
 const CODE_TYPE = 'ticket+jws';
 
@@ -82,13 +85,16 @@ export function toSoldTicket(
   };
 }
 
-async function withCurrency(db: Database, tickets: repository.TicketWithCode[]): Promise<SoldTicket[]> {
+async function withCurrency(
+  deps: CatalogueDeps,
+  tickets: repository.TicketWithCode[],
+): Promise<SoldTicket[]> {
   const events = [...new Set(tickets.map((ticket) => ticket.eventId))];
   const context = new Map<string, { currency: string; names: Map<string, string> }>();
   for (const eventId of events) {
     const [inventory, types] = await Promise.all([
-      repository.findInventory(db.orm, eventId),
-      repository.findTicketTypes(db.orm, eventId),
+      deps.catalogue.inventory(eventId),
+      deps.catalogue.ticketTypes(eventId),
     ]);
     context.set(eventId, {
       currency: inventory?.currency ?? 'XXX',
@@ -102,35 +108,35 @@ async function withCurrency(db: Database, tickets: repository.TicketWithCode[]):
 }
 
 /** The order's tickets with their codes (for the order service). */
-export async function ticketsOfOrder(deps: { db: Database }, orderId: string): Promise<SoldTicket[]> {
-  return withCurrency(deps.db, await repository.findTicketsWithCodes(deps.db.orm, { orderId }));
+export async function ticketsOfOrder(deps: CatalogueDeps, orderId: string): Promise<SoldTicket[]> {
+  return withCurrency(deps, await repository.findTicketsWithCodes(deps.db.orm, { orderId }));
 }
 
 /** The tickets a user owns, optionally of one event. */
 export async function ticketsOfOwner(
-  deps: { db: Database },
+  deps: CatalogueDeps,
   ownerId: string,
   eventId: string | undefined,
 ): Promise<SoldTicket[]> {
   const filter = eventId ? { ownerId, eventId } : { ownerId };
-  return withCurrency(deps.db, await repository.findTicketsWithCodes(deps.db.orm, filter));
+  return withCurrency(deps, await repository.findTicketsWithCodes(deps.db.orm, filter));
 }
 
 /** One ticket of its owner (someone else's ticket does not exist for them). */
 export async function ticketOfOwner(
-  deps: { db: Database },
+  deps: CatalogueDeps,
   ticketId: string,
   ownerId: string,
 ): Promise<SoldTicket> {
   const [ticket] = await repository.findTicketsWithCodes(deps.db.orm, { ticketId });
   if (ticket?.status !== 'SOLD' || ticket.ownerId !== ownerId) throw new TicketNotFoundError();
-  const [sold] = await withCurrency(deps.db, [ticket]);
+  const [sold] = await withCurrency(deps, [ticket]);
   return sold!;
 }
 
 /** The QR code of the owner's ticket, as SVG. */
 export async function renderTicketQr(
-  deps: { db: Database },
+  deps: CatalogueDeps,
   ticketId: string,
   ownerId: string,
 ): Promise<string> {

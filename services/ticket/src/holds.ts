@@ -5,6 +5,7 @@
 import type { CreateHoldBody, HeldTicket, HoldView } from '@ticketing/contracts';
 import { appendToOutbox, type Clock, type Database, type Executor, newId } from '@ticketing/platform';
 import { changesOf } from './availability.js';
+import type { TicketCatalogue } from './catalogue.js';
 import type { QueueSettings } from './config.js';
 import {
   EventCancelledError,
@@ -41,6 +42,7 @@ import { markAdmissionUsed, requireAdmission } from './waiting-room.js';
 
 export interface HoldDeps {
   db: Database;
+  catalogue: TicketCatalogue;
   clock: Clock;
   live: ChangeAnnouncer;
   holdTtlSeconds: number;
@@ -112,8 +114,12 @@ export function toHoldView(hold: HoldRow, tickets: HeldTicket[]): HoldView {
 export const typeNamesOf = (types: TicketTypeRow[]) => new Map(types.map((type) => [type.id, type.name]));
 
 /** The inventory of an event that can be held from now, or the reason it cannot. */
-export async function findOnSaleInventory(db: Executor, eventId: string, now: Date): Promise<InventoryRow> {
-  const inventory = await repository.findInventory(db, eventId);
+async function findOnSaleInventory(
+  catalogue: TicketCatalogue,
+  eventId: string,
+  now: Date,
+): Promise<InventoryRow> {
+  const inventory = await catalogue.inventory(eventId);
   if (!inventory) throw new EventNotOnSaleError();
   if (inventory.status === 'CANCELLED') throw new EventCancelledError();
   if (inventory.salesStartAt && now < inventory.salesStartAt)
@@ -283,9 +289,9 @@ export async function holdTickets(
     limit += await repository.sumAccountAllowances(deps.db.orm, body.eventId, userId);
     if (request.count > limit) throw new TicketLimitError(request.field, limit, 0, request.count);
   }
-  const inventory = await findOnSaleInventory(deps.db.orm, body.eventId, deps.clock.now());
+  const inventory = await findOnSaleInventory(deps.catalogue, body.eventId, deps.clock.now());
   const admission = await requireAdmission(deps, userId, body.eventId, queueToken);
-  const types = await repository.findTicketTypes(deps.db.orm, body.eventId);
+  const types = await deps.catalogue.ticketTypes(body.eventId);
   await refuseWhatCannotBeHeld(deps.db.orm, body.eventId, request, types);
 
   let outcome: { hold: HoldRow; tickets: repository.TicketRecord[] };
@@ -413,12 +419,16 @@ async function explainShortfall(
 }
 
 /** The hold as its owner sees it; another user's hold does not exist for them. */
-export async function getHold(deps: { db: Database }, holdId: string, ownerId?: string): Promise<HoldView> {
+export async function getHold(
+  deps: { db: Database; catalogue: TicketCatalogue },
+  holdId: string,
+  ownerId?: string,
+): Promise<HoldView> {
   const hold = await repository.findHold(deps.db.orm, holdId);
   if (!hold || (ownerId !== undefined && hold.userId !== ownerId)) throw new HoldNotFoundError();
   const [tickets, types] = await Promise.all([
     repository.findTicketsOfHold(deps.db.orm, holdId),
-    repository.findTicketTypes(deps.db.orm, hold.eventId),
+    deps.catalogue.ticketTypes(hold.eventId),
   ]);
   const names = typeNamesOf(types);
   return toHoldView(
@@ -428,7 +438,7 @@ export async function getHold(deps: { db: Database }, holdId: string, ownerId?: 
 }
 
 export async function listActiveHolds(
-  deps: { db: Database },
+  deps: { db: Database; catalogue: TicketCatalogue },
   userId: string,
   eventId: string | undefined,
 ): Promise<HoldView[]> {

@@ -12,6 +12,7 @@ import {
   type Logger,
   newId,
 } from '@ticketing/platform';
+import type { TicketCatalogue } from './catalogue.js';
 import { InvalidInventoryError, InventoryConflictError } from './errors.js';
 import { CONSUMER_GROUP, ticketCancelled } from './events.js';
 import type { ChangeAnnouncer } from './live-availability.js';
@@ -21,6 +22,7 @@ import { configureWaitingRoom } from './waiting-room.js';
 
 export interface InventoryDeps {
   db: Database;
+  catalogue: TicketCatalogue;
   clock: Clock;
   live: ChangeAnnouncer;
   logger: Logger;
@@ -241,5 +243,7 @@ export async function withdrawInventory(
     await appendToOutbox(tx, TICKET_SCHEMA, ticketCancelled(eventId, tickets, 'event_cancelled'));
     withdrawn = true;
   });
-  if (withdrawn) deps.live.resync(eventId);
+  if (!withdrawn) return;
+  deps.catalogue.forgetInventory(eventId);
+  deps.live.resync(eventId);
 }

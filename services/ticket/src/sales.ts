@@ -10,6 +10,7 @@ import {
   NotFoundError,
 } from '@ticketing/platform';
 import { changesOf } from './availability.js';
+import type { TicketCatalogue } from './catalogue.js';
 import { type TicketCodeSigner, ticketsOfOrder, toSoldTicket } from './e-tickets.js';
 import {
   HoldExpiredError,
@@ -28,6 +29,7 @@ import { type HoldRow, TICKET_SCHEMA } from './tables.js';
 
 export interface SaleDeps {
   db: Database;
+  catalogue: TicketCatalogue;
   clock: Clock;
   live: ChangeAnnouncer;
   signer: TicketCodeSigner;
@@ -146,7 +148,7 @@ async function withCodes(
   codes: Map<string, string>,
 ): Promise<SoldTicket[]> {
   const names = tickets.some((ticket) => ticket.ticketTypeId)
-    ? typeNamesOf(await repository.findTicketTypes(deps.db.orm, hold.eventId))
+    ? typeNamesOf(await deps.catalogue.ticketTypes(hold.eventId))
     : new Map<string, string>();
   return sortTickets(tickets).map((ticket) =>
     toSoldTicket({ ...ticket, code: codes.get(ticket.id) ?? null, checkedInAt: null }, hold.currency, names),
