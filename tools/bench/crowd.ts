@@ -1,9 +1,10 @@
-// The crowd on-sale (issue 11): ten times more buyers than tickets arrive at once, each wanting
-// one purchase of 1–4 general-admission tickets. Run twice on events of the same size: `plain`,
-// everyone goes straight for a hold; `room`, the event has a waiting room, so every buyer fetches
-// and solves the proof-of-work challenge (the ticket service's own check), joins, follows its
-// place until admitted and then holds and buys with the Queue-Token. The waiting room's figures
-// (admission rate, time in line) are read from the ticket service's table, exactly.
+// The crowd on-sale, the waiting room's benchmark: ten times more buyers than tickets arrive at
+// once, each wanting one purchase of 1–4 general-admission tickets. Run twice on events of the
+// same size: `plain`, everyone goes straight for a hold; `room`, the event has a waiting room, so
+// every buyer fetches and solves the proof-of-work challenge (the ticket service's own check),
+// joins, follows its place until admitted and then holds and buys with the Queue-Token. The
+// waiting room's figures (admission rate, time in line) are read from the ticket service's table,
+// exactly.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { isSolution } from '@ticketing/ticket-service';

@@ -1,7 +1,8 @@
-// Purchase caps of an on-sale (issue 11) as the admin panel and tests see them: who was
-// refused for reaching a cap (an account, a payment card, an IP range) and the allowances an
-// admin grants to lift such a block. The ticket service keeps accounts, the order service IP
-// ranges, the payment service cards; all answer the same shapes under their own paths.
+// Purchase caps of an on-sale (the limits that stop one buyer taking a hot sale) as the admin
+// panel and tests see them: who was refused for reaching a cap (an account, a payment card, an IP
+// range) and the allowances an admin grants to lift such a block. The ticket service keeps
+// accounts, the order service IP ranges, the payment service cards; all answer the same shapes
+// under their own paths.
 import { type Static, Type } from 'typebox';
 
 const Id = Type.String({ format: 'uuid' });

@@ -20,7 +20,7 @@ Commands:
                                less one left to the embedded PostgreSQL)
   migrate [--service NAME ...] apply database migrations and exit
   seed                         insert the demo data and exit
-  verify [--json]              check the data-safety invariants (ARCHITECTURE.md) on the database;
+  verify [--json]              check the data-safety invariants (docs/architecture.md) on the database;
                                exit 1 when one is violated
   help                         show this text
 

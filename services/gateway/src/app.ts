@@ -36,7 +36,7 @@ import { circuitOf, UpstreamRegistry } from './upstreams.js';
 import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
-  /** The route table written on first start; the public API of ARCHITECTURE.md by default. */
+  /** The route table written on first start; the public API of docs/architecture.md by default. */
   defaultRoutes?: RouteRule[];
 }
 

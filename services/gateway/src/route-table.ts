@@ -22,7 +22,7 @@ const STAFF = { roles: ['STAFF', 'ADMIN'] as Role[] };
 const ADMINS = { roles: ['ADMIN'] as Role[] };
 
 /**
- * The public API of ARCHITECTURE.md. Browsing (events, seat maps, availability) and
+ * The public API of docs/architecture.md. Browsing (events, seat maps, availability) and
  * login/register/refresh are public; everything else needs a signed-in user.
  */
 export const DEFAULT_ROUTES: RouteRule[] = [
@@ -112,7 +112,7 @@ export const DEFAULT_ROUTES: RouteRule[] = [
     access: 'authenticated',
     rateLimit: 'orders',
   },
-  // purchase caps: refused IP ranges (order) and cards (payment), and lifting them (issue 11)
+  // purchase caps of an on-sale: refused IP ranges (order) and cards (payment), and lifting them
   { path: '/api/v1/orders/purchase-blocks', methods: ['GET'], service: 'order', access: ADMINS },
   { path: '/api/v1/orders/purchase-blocks/lift', methods: ['POST'], service: 'order', access: ADMINS },
   { path: '/api/v1/orders/*', service: 'order', access: 'authenticated' },

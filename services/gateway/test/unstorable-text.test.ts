@@ -1,7 +1,8 @@
 // Text PostgreSQL cannot store (a NUL, a lone surrogate), sent by a client through the gateway to
 // every service: in every string field of every operation of the merged OpenAPI document it is a
 // 400 problem naming the field, never a 5xx, and a stream of such requests leaves every circuit
-// closed and every service answering. The named cases are the ones issue 16 found.
+// closed and every service answering. The named cases are the inputs a security review turned
+// into 500s and open circuits (a NUL in `?q=`, in a login, in a profile's names, ...).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type JsonResponse } from '../../../tools/test/http.js';
 import { startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';

@@ -1,4 +1,4 @@
-// The invariants checker: the data-safety invariants of ARCHITECTURE.md checked with SQL across
+// The invariants checker: the data-safety invariants of docs/architecture.md checked with SQL across
 // the ticket, order and payment schemas (and every schema's outbox and inbox). It reads other
 // services' schemas, which no service does: it is an auditor, run by tests, the benchmark and
 // `ticketing verify`, never by a request. A check whose tables are missing (a service not

@@ -1,7 +1,7 @@
 // The process dies in the middle of a purchase, at each step of the saga (ORDER_CRASH_AT, in
 // `throw` mode: the saga stops as if the process had died, its lease still held). The platform
 // is then stopped and started again on the same database; the recovery worker finishes or
-// compensates every order, and the invariants of ARCHITECTURE.md hold.
+// compensates every order, and the invariants of docs/architecture.md hold.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

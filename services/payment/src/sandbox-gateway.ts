@@ -1,4 +1,4 @@
-// The sandbox gateway, the default: the test card numbers of ARCHITECTURE.md decide the outcome,
+// The sandbox gateway, the default: the test card numbers of docs/architecture.md decide the outcome,
 // so every path can be exercised without a processor. It stands for an outside system and
 // keeps its own ledger keyed by idempotency key (a repeated call returns the first result; a
 // lookup after a lost answer finds it), written before the slow card's delay so a lookup during

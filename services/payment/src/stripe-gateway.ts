@@ -16,7 +16,7 @@ import {
   type TokenCard,
 } from './gateway.js';
 
-/** Stripe's test PaymentMethods for the test cards of ARCHITECTURE.md (test keys only). */
+/** Stripe's test PaymentMethods for the test cards of docs/architecture.md (test keys only). */
 const TEST_CARD_TOKENS: Record<string, string> = {
   '4242424242424242': 'pm_card_visa',
   '5555555555554444': 'pm_card_mastercard',

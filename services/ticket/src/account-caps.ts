@@ -1,4 +1,4 @@
-// The per-account purchase cap as the admin view sees it (issue 11): accounts whose holds were
+// The per-account purchase cap of an on-sale as the admin view sees it: accounts whose holds were
 // refused for reaching TICKET_MAX_PER_USER for an event, and the lift an admin grants (more
 // tickets for that account and event, each lift its own row). The cap itself is checked in
 // holds.ts, under the account's quota lock.

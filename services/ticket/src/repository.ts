@@ -1,7 +1,7 @@
 // The ticket service's SQL, and only SQL. Every function takes a database or a transaction
 // first. The statements that decide who gets a ticket are plain SQL, named for what they lock.
 import type { Executor } from '@ticketing/platform';
-import { and, asc, desc, eq, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
 import {
   accountLimitAllowances,
   accountLimitRefusals,
@@ -15,7 +15,6 @@ import {
   type QueueExpiryReason,
   type QueuePlaceRow,
   queuePlaces,
-  signingKeys,
   type TicketStatus,
   type TicketTypeRow,
   ticketTypes,
@@ -768,24 +767,6 @@ export async function markCheckedIn(
     UPDATE tickets.e_tickets SET checked_in_at = ${now}, checked_in_by = ${staffId}
     WHERE code_id = ${codeId} AND checked_in_at IS NULL AND revoked_at IS NULL`);
   return (result.rowCount ?? 0) === 1;
-}
-
-// ---------------------------------------------------------------- signing keys
-
-export async function lockSigningKeys(tx: Executor): Promise<void> {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('tickets:signing-keys'))`);
-}
-
-export async function findPublishedSigningKeys(db: Executor, retiredAfter: Date) {
-  return db
-    .select()
-    .from(signingKeys)
-    .where(or(isNull(signingKeys.retiredAt), sql`${signingKeys.retiredAt} > ${retiredAfter}`))
-    .orderBy(desc(signingKeys.createdAt));
-}
-
-export async function insertSigningKey(tx: Executor, key: typeof signingKeys.$inferInsert): Promise<void> {
-  await tx.insert(signingKeys).values(key);
 }
 
 // ---------------------------------------------------------------- the waiting room

@@ -4,9 +4,15 @@
 // waiting-room admissions (queue-tokens.ts). The proof-of-work challenges' HMAC key is derived
 // from it too, so no second secret needs storing or sharing between instances.
 import { hkdfSync } from 'node:crypto';
-import { type Clock, type Database, generateSigningKey, SIGNING_ALGORITHM } from '@ticketing/platform';
+import {
+  type Clock,
+  type Database,
+  findPublishedSigningKeys,
+  loadActiveSigningKey,
+  SIGNING_ALGORITHM,
+} from '@ticketing/platform';
 import { importJWK, type JWK } from 'jose';
-import * as repository from './repository.js';
+import { TICKET_SCHEMA } from './tables.js';
 
 export const ALGORITHM = SIGNING_ALGORITHM;
 
@@ -23,16 +29,8 @@ export class ServiceSigningKeys {
 
   /** Loads the active key, creating one on first start (once, even with several instances). */
   async load(): Promise<void> {
-    const active = await this.db.transaction(async (tx) => {
-      await repository.lockSigningKeys(tx);
-      const keys = await repository.findPublishedSigningKeys(tx, this.clock.now());
-      const current = keys.find((key) => key.retiredAt === null);
-      if (current) return current;
-      const row = await generateSigningKey(this.clock.now());
-      await repository.insertSigningKey(tx, row);
-      return row;
-    });
-    const privateJwk = active.privateJwk as JWK;
+    const active = await loadActiveSigningKey(this.db, TICKET_SCHEMA, this.clock);
+    const privateJwk = active.privateJwk;
     this.active = {
       kid: active.kid,
       key: await importJWK(privateJwk, ALGORITHM),
@@ -66,7 +64,7 @@ export class ServiceSigningKeys {
 
   /** Active and retired public keys (tickets outlive keys). */
   async publicKeys(): Promise<{ keys: JWK[] }> {
-    const keys = await repository.findPublishedSigningKeys(this.db.orm, new Date(0));
-    return { keys: keys.map((key) => key.publicJwk as JWK) };
+    const keys = await findPublishedSigningKeys(this.db.orm, TICKET_SCHEMA, new Date(0));
+    return { keys: keys.map((key) => key.publicJwk) };
   }
 }

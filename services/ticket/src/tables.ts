@@ -4,7 +4,6 @@ import {
   boolean,
   doublePrecision,
   integer,
-  jsonb,
   pgSchema,
   text,
   timestamp,
@@ -107,14 +106,7 @@ export const eTickets = ticketsSchema.table('e_tickets', {
   checkedInBy: uuid('checked_in_by'),
 });
 
-export const signingKeys = ticketsSchema.table('signing_keys', {
-  kid: text('kid').primaryKey(),
-  algorithm: text('algorithm').notNull(),
-  publicJwk: jsonb('public_jwk').notNull(),
-  privateJwk: jsonb('private_jwk').notNull(),
-  createdAt: instant('created_at').notNull(),
-  retiredAt: instant('retired_at'),
-});
+// signing_keys (the service's Ed25519 keys) is read and written by the platform's signing-key kit.
 
 /** Who set the room last: the organizer (event service), the hold threshold, or an admin mid-sale. */
 export type WaitingRoomSource = 'event' | 'auto' | 'admin';

@@ -1,4 +1,4 @@
-// The per-account cap's blocks (issue 11): an account refused for reaching TICKET_MAX_PER_USER
+// The per-account purchase cap's blocks: an account refused for reaching TICKET_MAX_PER_USER
 // shows up in the admin's list of blocks for the event; a lift gives it more tickets for that
 // event only, recorded with who and why; buyers may neither look nor lift.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

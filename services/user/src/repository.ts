@@ -1,14 +1,7 @@
 // The user service's SQL, and only SQL. Every function takes a database or a transaction first.
 import type { Executor } from '@ticketing/platform';
 import { and, desc, eq, gt, ilike, isNull, lt, lte, or, sql } from 'drizzle-orm';
-import {
-  type RefreshTokenRow,
-  refreshTokens,
-  revokedAccessTokens,
-  signingKeys,
-  type UserRow,
-  users,
-} from './tables.js';
+import { type RefreshTokenRow, refreshTokens, revokedAccessTokens, type UserRow, users } from './tables.js';
 
 export type NewUser = Omit<UserRow, 'status' | 'passwordChangedAt' | 'updatedAt'>;
 
@@ -172,22 +165,6 @@ export async function revokeAllRefreshTokensOfUser(tx: Executor, userId: string,
     .update(refreshTokens)
     .set({ revokedAt: now })
     .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
-}
-
-export async function lockSigningKeys(tx: Executor): Promise<void> {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('users:signing-keys'))`);
-}
-
-export async function findPublishedSigningKeys(db: Executor, retiredAfter: Date) {
-  return db
-    .select()
-    .from(signingKeys)
-    .where(or(isNull(signingKeys.retiredAt), sql`${signingKeys.retiredAt} > ${retiredAfter}`))
-    .orderBy(desc(signingKeys.createdAt));
-}
-
-export async function insertSigningKey(tx: Executor, key: typeof signingKeys.$inferInsert): Promise<void> {
-  await tx.insert(signingKeys).values(key);
 }
 
 export async function lockFirstAdminBootstrap(tx: Executor): Promise<void> {

@@ -5,12 +5,13 @@ import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '@ticketing/contracts
 import {
   type Clock,
   type Database,
-  generateSigningKey,
+  findPublishedSigningKeys,
+  loadActiveSigningKey,
   type Role,
   SIGNING_ALGORITHM,
 } from '@ticketing/platform';
 import { importJWK, type JWK, SignJWT } from 'jose';
-import { findPublishedSigningKeys, insertSigningKey, lockSigningKeys } from './repository.js';
+import { USER_SCHEMA } from './accounts.js';
 
 const ALGORITHM = SIGNING_ALGORITHM;
 
@@ -31,16 +32,8 @@ export class AccessTokenSigner {
 
   /** Loads the active key, creating one on first start (once, even with several instances). */
   async load(): Promise<void> {
-    const active = await this.db.transaction(async (tx) => {
-      await lockSigningKeys(tx);
-      const keys = await findPublishedSigningKeys(tx, this.clock.now());
-      const current = keys.find((key) => key.retiredAt === null);
-      if (current) return current;
-      const row = await generateSigningKey(this.clock.now());
-      await insertSigningKey(tx, row);
-      return row;
-    });
-    this.signingKey = { kid: active.kid, key: await importJWK(active.privateJwk as JWK, ALGORITHM) };
+    const active = await loadActiveSigningKey(this.db, USER_SCHEMA, this.clock);
+    this.signingKey = { kid: active.kid, key: await importJWK(active.privateJwk, ALGORITHM) };
   }
 
   async sign(subject: AccessTokenSubject): Promise<{ token: string; tokenId: string; expiresIn: number }> {
@@ -63,8 +56,9 @@ export class AccessTokenSigner {
   async jwks(): Promise<{ keys: JWK[] }> {
     const keys = await findPublishedSigningKeys(
       this.db.orm,
+      USER_SCHEMA,
       new Date(this.clock.now().getTime() - 86_400_000),
     );
-    return { keys: keys.map((key) => key.publicJwk as JWK) };
+    return { keys: keys.map((key) => key.publicJwk) };
   }
 }

@@ -1,5 +1,5 @@
 // Drizzle definitions of the user service's tables (the DDL is in migrations/).
-import { customType, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customType, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const usersSchema = pgSchema('users');
 
@@ -41,14 +41,7 @@ export const revokedAccessTokens = usersSchema.table('revoked_access_tokens', {
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 });
 
-export const signingKeys = usersSchema.table('signing_keys', {
-  kid: text('kid').primaryKey(),
-  algorithm: text('algorithm').notNull(),
-  publicJwk: jsonb('public_jwk').notNull(),
-  privateJwk: jsonb('private_jwk').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
-  retiredAt: timestamp('retired_at', { withTimezone: true }),
-});
+// signing_keys (the service's Ed25519 keys) is read and written by the platform's signing-key kit.
 
 export type UserRow = typeof users.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
