@@ -42,12 +42,38 @@ export const REDACTED_KEYS = [
   'last_name',
 ];
 
-/** `password`, `*.password`, … ; a header name with a dash in brackets (`*["x-internal-token"]`). */
-const REDACTED_PATHS = REDACTED_KEYS.flatMap((key) => {
-  const segment = /^\w+$/.test(key) ? key : `["${key}"]`;
-  const join = (prefix: string) => (segment.startsWith('[') ? `${prefix}${segment}` : `${prefix}.${segment}`);
-  return [segment, join('*'), join('*.*'), join('*.*.*')];
-});
+const REDACTED = new Set(REDACTED_KEYS);
+const CENSOR = '[redacted]';
+/** The line's own keys and three levels below them. */
+const REDACTED_DEPTH = 3;
+
+/**
+ * The value with every redacted key's value replaced, copying only what changes. Plain objects
+ * and arrays are walked; instances of classes (a request, an error) are left to their
+ * serializers. pino's path-based redaction did the same with 168 wildcard paths, at ~100 µs
+ * per request's child logger and line — more than the rest of the request's logging together.
+ */
+function redacted(value: unknown, depth: number): unknown {
+  if (depth > REDACTED_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => redacted(item, depth + 1));
+    return items.some((item, index) => item !== value[index]) ? items : value;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const next = REDACTED.has(key) ? CENSOR : redacted(item, depth + 1);
+    if (next === item) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    copy[key] = next;
+  }
+  return copy ?? value;
+}
+
+const redactedObject = (object: Record<string, unknown>) => redacted(object, 0) as Record<string, unknown>;
+const redactedError = (serialized: unknown) =>
+  serialized !== null && typeof serialized === 'object' ? redacted({ ...serialized }, 1) : serialized;
 
 /** An error that carries its statement's parameters (Drizzle's DrizzleQueryError: `query`, `params`). */
 type FailedStatement = Error & { query: unknown; params: unknown[] };
@@ -99,8 +125,10 @@ export function createLogger(
     timestamp: pino.stdTimeFunctions.isoTime,
     // trace_id and span_id of the active span (when tracing is on), so a log line leads to its trace.
     mixin: traceLogFields,
-    serializers: { err: serializeError },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // A serialized error's own fields are walked too (pino gives it a prototype of its own).
+    serializers: { err: (error: unknown) => redactedError(serializeError(error)) },
+    // A line's fields and a child logger's bindings alike (formatters run before serializers).
+    formatters: { log: redactedObject, bindings: redactedObject },
   };
   return destination ? pino(options, destination) : pino(options);
 }

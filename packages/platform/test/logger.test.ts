@@ -91,3 +91,19 @@ describe('keys that are never logged', () => {
     expect(line.req.headers['x-internal-token']).toBe('[redacted]');
   });
 });
+
+describe('an error with secrets among its fields', () => {
+  it('is logged with its message, but the redacted keys of its fields are not', () => {
+    lines.length = 0;
+    const error = Object.assign(new Error('the upstream refused the call'), {
+      request: { headers: { authorization: 'Bearer at-secret' } },
+      password: 'hunter2-hunter2',
+    });
+    logger.error({ err: error }, 'call failed');
+    const line = JSON.parse(lines[0]!);
+    expect(line.err.message).toBe('the upstream refused the call');
+    expect(line.err.request.headers.authorization).toBe('[redacted]');
+    expect(lines[0]).not.toContain('hunter2');
+    expect(lines[0]).not.toContain('at-secret');
+  });
+});
