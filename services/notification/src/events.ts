@@ -11,7 +11,6 @@ import {
   OrderTopics,
   PaymentRefundedPayload,
   PaymentTopics,
-  TicketSoldPayload,
   Topics,
   UserRegisteredPayload,
 } from '@ticketing/contracts';
@@ -26,7 +25,6 @@ export const CONSUMES = [
   Topics.userRegistered,
   Topics.eventPublished,
   Topics.eventCancelled,
-  Topics.ticketSold,
   OrderTopics.orderConfirmed,
   OrderTopics.orderCancelled,
   OrderTopics.orderFailed,
@@ -40,7 +38,6 @@ const SCHEMAS: Record<(typeof CONSUMES)[number], TSchema> = {
   [Topics.userRegistered]: UserRegisteredPayload,
   [Topics.eventPublished]: EventPublishedPayload,
   [Topics.eventCancelled]: EventCancelledPayload,
-  [Topics.ticketSold]: TicketSoldPayload,
   [OrderTopics.orderConfirmed]: OrderConfirmedPayload,
   [OrderTopics.orderCancelled]: OrderCancelledPayload,
   [OrderTopics.orderFailed]: OrderFailedPayload,
@@ -51,7 +48,6 @@ export interface EventHandlers {
   userRegistered(event: DomainEvent<UserRegisteredPayload>): Promise<void>;
   eventPublished(event: DomainEvent<EventPublishedPayload>): Promise<void>;
   eventCancelled(event: DomainEvent<EventCancelledPayload>): Promise<void>;
-  ticketSold(event: DomainEvent<TicketSoldPayload>): Promise<void>;
   orderConfirmed(event: DomainEvent<OrderConfirmedPayload>): Promise<void>;
   orderCancelled(event: DomainEvent<OrderCancelledPayload>): Promise<void>;
   orderFailed(event: DomainEvent<OrderFailedPayload>): Promise<void>;
@@ -67,7 +63,6 @@ export async function subscribeToEvents(
     [Topics.userRegistered]: (event) => handlers.userRegistered(event as DomainEvent<UserRegisteredPayload>),
     [Topics.eventPublished]: (event) => handlers.eventPublished(event as DomainEvent<EventPublishedPayload>),
     [Topics.eventCancelled]: (event) => handlers.eventCancelled(event as DomainEvent<EventCancelledPayload>),
-    [Topics.ticketSold]: (event) => handlers.ticketSold(event as DomainEvent<TicketSoldPayload>),
     [OrderTopics.orderConfirmed]: (event) =>
       handlers.orderConfirmed(event as DomainEvent<OrderConfirmedPayload>),
     [OrderTopics.orderCancelled]: (event) =>
@@ -79,12 +74,6 @@ export async function subscribeToEvents(
   await bus.subscribe({
     group: CONSUMER_GROUP,
     topics: [...CONSUMES],
-    // Ticket sales are keyed by their event, so an on-sale's all share one key; here a sale only
-    // records its order's holder, which needs no order with the event's other sales.
-    orderKey: (event) =>
-      event.type === Topics.ticketSold
-        ? `order:${(event.payload as { orderId?: unknown }).orderId ?? event.key}`
-        : event.key,
     handle: async (event) => {
       const topic = event.type as (typeof CONSUMES)[number];
       const schema = SCHEMAS[topic];

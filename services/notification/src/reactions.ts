@@ -8,7 +8,6 @@ import type {
   OrderConfirmedPayload,
   OrderFailedPayload,
   PaymentRefundedPayload,
-  TicketSoldPayload,
   UserRegisteredPayload,
 } from '@ticketing/contracts';
 import { type Clock, consumeOnce, type Database, type DomainEvent, type Executor } from '@ticketing/platform';
@@ -144,22 +143,6 @@ export function eventReactions(deps: ReactionDeps): EventHandlers {
           },
           now,
         );
-      }),
-
-    ticketSold: (event: DomainEvent<TicketSoldPayload>) =>
-      once(event, async (tx, now) => {
-        const { payload } = event;
-        await repository.upsertTicketHolder(
-          tx,
-          {
-            orderId: payload.orderId,
-            eventId: payload.eventId,
-            userId: payload.userId,
-            tickets: payload.tickets.length,
-          },
-          now,
-        );
-        return 0;
       }),
 
     orderConfirmed: (event: DomainEvent<OrderConfirmedPayload>) =>

@@ -162,7 +162,7 @@ export async function upsertTicketHolder(
     .onConflictDoUpdate({ target: ticketHolders.orderId, set: { tickets: holder.tickets, updatedAt: now } });
 }
 
-/** The order no longer holds tickets; recorded even before its sale is seen, so a late ticket-sold cannot revive it. */
+/** The order no longer holds tickets; recorded even before its confirmation is seen, so a late order-confirmed cannot revive it. */
 export async function endTicketHolding(
   tx: Executor,
   holder: { orderId: string; eventId: string; userId: string },

@@ -10,12 +10,15 @@ import {
   announcedUser,
   domainEvent,
   eventPublished,
+  type FakeTicketService,
   type MailServer,
   notificationsOf,
   orderCancelled,
+  orderConfirmed,
   orderFailed,
   publish,
   sleep,
+  startFakeTicketService,
   startMailServer,
   userRegistered,
   waitForNotifications,
@@ -25,15 +28,18 @@ const clock = new ManualClock('2030-01-01T09:00:00Z');
 const SEND_RATE = 20;
 let t: TestPlatform;
 let mail: MailServer;
+let tickets: FakeTicketService;
 let admin: string;
 
 beforeAll(async () => {
   mail = await startMailServer();
+  tickets = await startFakeTicketService();
   t = await startTestPlatform({
     services: ['user', 'notification', 'gateway'],
     clock,
     env: {
       SMTP_URL: mail.url,
+      TICKET_SERVICE_URL: tickets.url,
       NOTIFICATION_MAX_ATTEMPTS: '3',
       NOTIFICATION_RETRY_BASE_MS: '60000',
       NOTIFICATION_WORKER_INTERVAL_MS: '50',
@@ -48,6 +54,7 @@ beforeEach(async () => {
 afterAll(async () => {
   await t?.stop();
   await mail?.close();
+  await tickets?.close();
 });
 
 const welcomeOf = async (userId: string, check: (notification: any) => boolean) =>
@@ -171,19 +178,7 @@ describe('bulk sends', { timeout: 90_000 }, () => {
     await publish(t, ...[...holders, bystander, refunded].map(userRegistered));
     const published = eventPublished({ title: 'Festival Day 2' });
     const sale = (userId: string, orderId = newId()) =>
-      domainEvent(
-        'ticket-sold',
-        published.payload.eventId,
-        {
-          eventId: published.payload.eventId,
-          holdId: newId(),
-          orderId,
-          userId,
-          tickets: [{ ticketId: newId(), category: 'GA', ticketTypeId: newId(), price: 5000 }],
-          soldAt: new Date().toISOString(),
-        },
-        'ticket',
-      );
+      orderConfirmed(tickets, userId, published.payload.eventId, { tickets: 1, orderId });
     const refundedOrder = newId();
     await publish(
       t,
@@ -192,9 +187,9 @@ describe('bulk sends', { timeout: 90_000 }, () => {
       sale(refunded.userId, refundedOrder),
     );
     await publish(t, orderCancelled(refunded.userId, published.payload.eventId, { orderId: refundedOrder }));
-    // Let the welcome mails go first.
+    // Let the welcome and e-ticket mails go first.
     await expect
-      .poll(() => holders.every((holder) => mail.mailTo(holder.email).length === 1), { timeout: 20_000 })
+      .poll(() => holders.every((holder) => mail.mailTo(holder.email).length === 2), { timeout: 30_000 })
       .toBe(true);
     await sleep(1_100); // an empty rate window
 
@@ -225,7 +220,8 @@ describe('bulk sends', { timeout: 90_000 }, () => {
       );
     }
     expect(mail.mailTo(bystander.email)).toHaveLength(1); // only the welcome
-    expect(mail.mailTo(refunded.email)).toHaveLength(2); // the welcome and the order cancellation
+    // The welcome, the e-tickets and the order cancellation.
+    await expect.poll(() => mail.mailTo(refunded.email).length).toBe(3);
     expect(cancellations()[0]!.parsed.text).toContain('Reason: Storm warning');
   });
 });
