@@ -55,9 +55,10 @@ export async function findOrder(db: Executor, id: string): Promise<OrderRow | un
   return row;
 }
 
-export async function findLiveOrderOfHold(db: Executor, holdId: string): Promise<OrderRow | undefined> {
+/** The id of the hold's live order, if it has one (every purchase asks: only the id is read). */
+export async function findLiveOrderOfHold(db: Executor, holdId: string): Promise<{ id: string } | undefined> {
   const [row] = await db
-    .select()
+    .select({ id: orders.id })
     .from(orders)
     .where(and(eq(orders.holdId, holdId), inArray(orders.status, ['PENDING', 'CONFIRMED'])));
   return row;

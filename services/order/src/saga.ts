@@ -38,6 +38,19 @@ export interface OrderDeps {
   catalogue: EventCatalogue;
   /** Wakes the recovery worker (a payment outcome arrived, an event was cancelled). */
   wake(): void;
+  /**
+   * Orders whose payment outcome a saga of this instance applied: the outcome's event, when this
+   * instance consumes it, has nothing left to wake (bounded; another instance simply checks).
+   */
+  appliedPayments: Set<string>;
+}
+
+/** Beyond this many, the applied-payment memory starts again (it only saves a statement). */
+const MAX_APPLIED_PAYMENTS = 10_000;
+
+function rememberAppliedPayment(deps: OrderDeps, orderId: string): void {
+  if (deps.appliedPayments.size >= MAX_APPLIED_PAYMENTS) deps.appliedPayments.clear();
+  deps.appliedPayments.add(orderId);
 }
 
 /**
@@ -146,6 +159,7 @@ async function fail(
 async function applyPayment(deps: OrderDeps, order: OrderRow, payment: PaymentView): Promise<StepResult> {
   if (payment.status === 'COMPLETED') {
     const result = await record(deps, order, { sagaStep: 'SELL', paymentId: payment.id });
+    rememberAppliedPayment(deps, order.id);
     crashIfAsked(deps, 'after-payment');
     return result;
   }
@@ -167,6 +181,7 @@ async function applyPayment(deps: OrderDeps, order: OrderRow, payment: PaymentVi
     failureCode: payment.failureCode ?? 'payment_failed',
     failureReason: payment.failureReason ?? 'The payment failed',
   });
+  rememberAppliedPayment(deps, order.id);
   crashIfAsked(deps, 'after-payment-failed');
   return result;
 }
