@@ -101,9 +101,14 @@ export class FileEmailSender implements EmailSender {
   constructor(readonly directory: string) {}
 
   async send(mail: ComposedEmail): Promise<Delivered> {
+    const file = join(this.directory, `${mail.notificationId}.eml`);
     try {
-      await mkdir(this.directory, { recursive: true });
-      await writeFile(join(this.directory, `${mail.notificationId}.eml`), mail.raw);
+      // The directory is made on the first mail (and again if someone removed it), not per mail.
+      await writeFile(file, mail.raw).catch(async (error: { code?: string }) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(this.directory, { recursive: true });
+        await writeFile(file, mail.raw);
+      });
       return { providerMessageId: `${mail.notificationId}.eml` };
     } catch (error) {
       throw new DeliveryError(`could not write the mail file: ${(error as Error).message}`, false);
