@@ -39,6 +39,7 @@ export async function appendToOutbox(tx: Executor, schema: string, events: NewEv
 
 type OutboxRow = {
   id: string;
+  seq: string;
   topic: string;
   message_key: string;
   payload: unknown;
@@ -49,6 +50,9 @@ type OutboxRow = {
 
 /** The first key of the relays' advisory lock (the second is the schema's hash). */
 const OUTBOX_LOCK_CLASS = 7_200_301;
+
+/** Orders bigint sequence numbers given as text (shorter first, then by digits). */
+const compareSequence = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 /** A Postgres array literal of ids (Drizzle would spread a JS array into a list of parameters). */
 const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
@@ -184,15 +188,22 @@ export class OutboxRelay {
       // keeps the CTE from being inlined), and no row is locked unless the turn is ours.
       // The row locks stay: should two relays ever overlap (an older version during a rolling
       // deploy), they still never take the same row.
+      // The batch is marked published in the same statement, before it is sent: nothing is
+      // committed until the transport took it (a crash rolls the mark back, and the batch goes
+      // again), and what it did not take is unmarked below — one round trip fewer per batch.
       const result = await tx.execute<OutboxRow>(sql`
-        WITH turn AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_LOCK_CLASS}, hashtext(${schema})) AS mine)
-        SELECT o.id, o.topic, o.message_key, o.payload, o.headers, o.created_at, o.attempts
-        FROM turn, ${sql.identifier(schema)}.outbox o
-        WHERE turn.mine AND o.published_at IS NULL AND o.dead_at IS NULL
-        ORDER BY o.seq
-        LIMIT ${batchSize}
-        FOR UPDATE OF o SKIP LOCKED`);
-      const rows = result.rows;
+        WITH turn AS (SELECT pg_try_advisory_xact_lock(${OUTBOX_LOCK_CLASS}, hashtext(${schema})) AS mine),
+        batch AS (
+          SELECT o.id FROM turn, ${sql.identifier(schema)}.outbox o
+          WHERE turn.mine AND o.published_at IS NULL AND o.dead_at IS NULL
+          ORDER BY o.seq
+          LIMIT ${batchSize}
+          FOR UPDATE OF o SKIP LOCKED)
+        UPDATE ${sql.identifier(schema)}.outbox o SET published_at = now()
+        FROM batch WHERE o.id = batch.id
+        RETURNING o.id, o.seq::text AS seq, o.topic, o.message_key, o.payload, o.headers, o.created_at, o.attempts`);
+      // RETURNING keeps no order: the outbox's order is its sequence.
+      const rows = result.rows.sort((a, b) => compareSequence(a.seq, b.seq));
       if (rows.length === 0) return 0;
       const events: DomainEvent[] = rows.map((row) => ({
         id: row.id,
@@ -233,10 +244,11 @@ export class OutboxRelay {
           }
         }
       }
-      if (delivered.length > 0) {
-        const ids = delivered.map((row) => row.id);
+      if (delivered.length < rows.length) {
+        const taken = new Set(delivered.map((row) => row.id));
+        const ids = rows.filter((row) => !taken.has(row.id)).map((row) => row.id);
         await tx.execute(sql`
-          UPDATE ${sql.identifier(schema)}.outbox SET published_at = now() WHERE id = ANY(${uuidArray(ids)}::uuid[])`);
+          UPDATE ${sql.identifier(schema)}.outbox SET published_at = NULL WHERE id = ANY(${uuidArray(ids)}::uuid[])`);
       }
       if (failed) {
         const message = failure instanceof Error ? failure.message : String(failure);
