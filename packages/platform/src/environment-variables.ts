@@ -423,6 +423,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     description: 'keep-alive period of availability streams',
   },
   {
+    name: 'TICKET_CHECK_IN_OPENS_BEFORE_MINUTES',
+    readBy: 'ticket',
+    default: '120',
+    description:
+      "how long before an event starts its door opens for check-in (it closes at the event's end)",
+  },
+  {
     name: 'TICKET_QUEUE_ADMIT_INTERVAL_MS',
     readBy: 'ticket',
     default: '1000',
