@@ -426,8 +426,7 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     name: 'TICKET_CHECK_IN_OPENS_BEFORE_MINUTES',
     readBy: 'ticket',
     default: '120',
-    description:
-      "how long before an event starts its door opens for check-in (it closes at the event's end)",
+    description: "how long before an event starts its door opens for check-in (it closes at the event's end)",
   },
   {
     name: 'TICKET_QUEUE_ADMIT_INTERVAL_MS',

@@ -209,7 +209,8 @@ export async function updateEvent(
     });
     // A rescheduled published event moves its door (in this transaction: a refusal undoes the edit).
     const rescheduled =
-      schedule.startsAt.getTime() !== row.startsAt.getTime() || schedule.endsAt.getTime() !== row.endsAt.getTime();
+      schedule.startsAt.getTime() !== row.startsAt.getTime() ||
+      schedule.endsAt.getTime() !== row.endsAt.getTime();
     if (row.lifecycle === 'PUBLISHED' && rescheduled)
       await deps.tickets.setDoor(eventId, doorOf({ organizerId: row.organizerId, ...schedule })!);
     // A published event's seats and ticket types are what guardPublishedInventory kept unchanged.

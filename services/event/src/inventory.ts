@@ -152,7 +152,11 @@ export function waitingRoomOf(event: {
 }
 
 /** The door facts of an event, when it has all three. */
-export function doorOf(event: { organizerId?: string; startsAt?: Date; endsAt?: Date }): InventoryDoor | undefined {
+export function doorOf(event: {
+  organizerId?: string;
+  startsAt?: Date;
+  endsAt?: Date;
+}): InventoryDoor | undefined {
   if (!event.organizerId || !event.startsAt || !event.endsAt) return undefined;
   return {
     organizerId: event.organizerId,

@@ -186,6 +186,8 @@ export async function seedEvents(context: ServiceContext): Promise<void> {
   if (staffId)
     await deps.tickets
       .assignDoorStaff(organizer, staffId)
-      .catch((error) => deps.logger.warn({ err: error }, 'the demo staff could not be assigned to the organizer'));
+      .catch((error) =>
+        deps.logger.warn({ err: error }, 'the demo staff could not be assigned to the organizer'),
+      );
   deps.logger.info({ events: outcomes }, 'demo events ready');
 }

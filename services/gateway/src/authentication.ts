@@ -103,10 +103,18 @@ export class AccessTokenVerifier {
     const roles = Array.isArray(payload.roles)
       ? payload.roles.filter((role): role is Role => ROLES.includes(role as Role))
       : [];
-    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.iat !== 'number') {
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.jti !== 'string' ||
+      typeof payload.iat !== 'number'
+    ) {
       throw new UnauthorizedError('The access token is not valid', 'invalid_token');
     }
-    const question = { tokenId: payload.jti, userId: payload.sub, issuedAtMs: Math.round(payload.iat * 1000) };
+    const question = {
+      tokenId: payload.jti,
+      userId: payload.sub,
+      issuedAtMs: Math.round(payload.iat * 1000),
+    };
     if (await this.revoked(question))
       throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
     return { userId: payload.sub, roles, tokenId: payload.jti };

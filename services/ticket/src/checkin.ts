@@ -26,7 +26,11 @@ export interface CheckinDeps {
   checkInOpensBeforeMinutes: number;
 }
 
-export async function checkIn(deps: CheckinDeps, scanner: Identity, body: CheckinBody): Promise<CheckinResult> {
+export async function checkIn(
+  deps: CheckinDeps,
+  scanner: Identity,
+  body: CheckinBody,
+): Promise<CheckinResult> {
   const claims = await deps.signer.verify(body.code.trim());
   const eTicket = await repository.findETicket(deps.db.orm, claims.codeId, scanner.userId);
   if (!eTicket || eTicket.ticketId !== claims.ticketId) throw new UnknownTicketCodeError();

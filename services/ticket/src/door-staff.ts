@@ -64,7 +64,10 @@ export async function listDoorStaff(
   organizerId: string | undefined,
 ): Promise<{ organizerId: string; items: DoorStaffView[] }> {
   const organizer = organizerFor(actor, organizerId);
-  return { organizerId: organizer, items: (await doorRepository.findDoorStaff(deps.db.orm, organizer)).map(toView) };
+  return {
+    organizerId: organizer,
+    items: (await doorRepository.findDoorStaff(deps.db.orm, organizer)).map(toView),
+  };
 }
 
 /** The event service's word on whose event it is and when it runs (at publication and each reschedule). */

@@ -288,9 +288,14 @@ export class DoorUnknownError extends ConflictError {
 
 export class OtherOrganizerError extends AppError {
   constructor() {
-    super(403, 'not_your_organizer_account', "Organizers manage their own door staff only; leave out organizerId", {
-      field: 'organizerId',
-    });
+    super(
+      403,
+      'not_your_organizer_account',
+      'Organizers manage their own door staff only; leave out organizerId',
+      {
+        field: 'organizerId',
+      },
+    );
   }
 }
 

@@ -12,10 +12,10 @@ import {
   type Logger,
   newId,
 } from '@ticketing/platform';
+import { updateDoorFacts } from './door-repository.js';
 import { InvalidInventoryError, InventoryConflictError } from './errors.js';
 import { CONSUMER_GROUP, ticketCancelled } from './events.js';
 import type { ChangeAnnouncer } from './live-availability.js';
-import { updateDoorFacts } from './door-repository.js';
 import * as repository from './repository.js';
 import { TICKET_SCHEMA } from './tables.js';
 import { configureWaitingRoom } from './waiting-room.js';

@@ -38,6 +38,7 @@ import {
   IdParams,
   INVENTORY_BODY_LIMIT_BYTES,
   InventoryCreated,
+  InventoryDoor,
   JoinQueueBody,
   OrderIdParams,
   PublicKeys,
@@ -46,7 +47,6 @@ import {
   ReleasedSold,
   ReleaseHoldBody,
   ReleaseSoldBody,
-  InventoryDoor,
   SeatMap,
   SellHoldBody,
   SoldHold,
@@ -447,7 +447,7 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       config: { access: { roles: ['ORGANIZER', 'ADMIN'] } },
       schema: {
         tags: ['checkin'],
-        summary: 'Let a STAFF account scan my events (organizers) or an organizer\'s (admins); idempotent',
+        summary: "Let a STAFF account scan my events (organizers) or an organizer's (admins); idempotent",
         security: bearer,
         params: StaffIdParams,
         querystring: DoorStaffQuery,
@@ -455,7 +455,12 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       },
     },
     async (request) =>
-      doorStaff.assignDoorStaff(deps, requireIdentity(request), request.params.staffId, request.query.organizerId),
+      doorStaff.assignDoorStaff(
+        deps,
+        requireIdentity(request),
+        request.params.staffId,
+        request.query.organizerId,
+      ),
   );
 
   app.delete(
@@ -464,7 +469,7 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       config: { access: { roles: ['ORGANIZER', 'ADMIN'] } },
       schema: {
         tags: ['checkin'],
-        summary: 'Stop a staff account scanning my events (organizers) or an organizer\'s (admins)',
+        summary: "Stop a staff account scanning my events (organizers) or an organizer's (admins)",
         security: bearer,
         params: StaffIdParams,
         querystring: DoorStaffQuery,
@@ -472,7 +477,12 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       },
     },
     async (request, reply) => {
-      await doorStaff.removeDoorStaff(deps, requireIdentity(request), request.params.staffId, request.query.organizerId);
+      await doorStaff.removeDoorStaff(
+        deps,
+        requireIdentity(request),
+        request.params.staffId,
+        request.query.organizerId,
+      );
       return reply.status(204).send(null);
     },
   );
@@ -485,7 +495,7 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
       config: { access: 'internal' },
       schema: {
         tags: ['internal'],
-        summary: "Set whose event an inventory is and when it runs (the event service, on a reschedule)",
+        summary: 'Set whose event an inventory is and when it runs (the event service, on a reschedule)',
         params: EventIdParams,
         body: InventoryDoor,
         response: { 204: Type.Null(), ...problems },

@@ -85,7 +85,11 @@ export async function mirrorRevocations(deps: Pick<CutoffDeps, 'db' | 'clock' | 
   for (const cutoff of await repository.unexpiredCutoffs(deps.db.orm, now)) {
     const remainingMs = cutoff.expiresAt.getTime() - now.getTime();
     if (remainingMs > 0)
-      await deps.cache.set(accessTokensNotBeforeKey(cutoff.userId), String(cutoff.notBefore.getTime()), remainingMs);
+      await deps.cache.set(
+        accessTokensNotBeforeKey(cutoff.userId),
+        String(cutoff.notBefore.getTime()),
+        remainingMs,
+      );
   }
   await repository.deleteExpiredRevocations(deps.db.orm, now);
   await repository.deleteExpiredCutoffs(deps.db.orm, now);

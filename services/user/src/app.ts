@@ -6,11 +6,11 @@ import {
   type ServiceContext,
 } from '@ticketing/platform';
 import { Counter } from 'prom-client';
+import { mirrorRevocations } from './access-token-cutoffs.js';
 import { ensureFirstAdmin } from './accounts.js';
 import { userServiceConfig } from './config.js';
-import { registerRoutes } from './routes.js';
-import { mirrorRevocations } from './access-token-cutoffs.js';
 import { forgetOldFailedLogins } from './login-throttle.js';
+import { registerRoutes } from './routes.js';
 import type { SessionDeps } from './sessions.js';
 import { AccessTokenSigner } from './signing-keys.js';
 

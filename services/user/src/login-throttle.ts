@@ -39,7 +39,11 @@ export function blockAfter(failureCount: number, policy: LoginThrottlePolicy): n
  * Throws while the account is blocked. Returns whether failures are on record, so a successful
  * login clears them only when there is something to clear.
  */
-export async function refuseWhileBlocked(deps: LoginThrottleDeps, accountKey: string, now: Date): Promise<boolean> {
+export async function refuseWhileBlocked(
+  deps: LoginThrottleDeps,
+  accountKey: string,
+  now: Date,
+): Promise<boolean> {
   const failures = await repository.findLoginFailures(deps.db.orm, accountKey);
   if (failures?.blockedUntil && failures.blockedUntil > now)
     throw new LoginThrottledError(Math.ceil((failures.blockedUntil.getTime() - now.getTime()) / 1000));

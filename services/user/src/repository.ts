@@ -245,15 +245,14 @@ export async function updateUserStatus(
   status: 'ACTIVE' | 'DISABLED',
   now: Date,
 ): Promise<UserRow | undefined> {
-  const [row] = await tx
-    .update(users)
-    .set({ status, updatedAt: now })
-    .where(eq(users.id, id))
-    .returning();
+  const [row] = await tx.update(users).set({ status, updatedAt: now }).where(eq(users.id, id)).returning();
   return row;
 }
 
-export async function findLoginFailures(db: Executor, accountKey: string): Promise<LoginFailuresRow | undefined> {
+export async function findLoginFailures(
+  db: Executor,
+  accountKey: string,
+): Promise<LoginFailuresRow | undefined> {
   const [row] = await db.select().from(loginFailures).where(eq(loginFailures.accountKey, accountKey));
   return row;
 }
@@ -290,7 +289,11 @@ export async function clearLoginFailures(db: Executor, ...accountKeys: string[])
   await db.delete(loginFailures).where(inArray(loginFailures.accountKey, accountKeys));
 }
 
-export async function deleteStaleLoginFailures(db: Executor, lastFailedBefore: Date, now: Date): Promise<void> {
+export async function deleteStaleLoginFailures(
+  db: Executor,
+  lastFailedBefore: Date,
+  now: Date,
+): Promise<void> {
   await db
     .delete(loginFailures)
     .where(

@@ -105,12 +105,7 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
       },
     },
     async (request, reply) => {
-      await sessions.logout(
-        deps,
-        request.body.refreshToken,
-        request.identity,
-        request.log,
-      );
+      await sessions.logout(deps, request.body.refreshToken, request.identity, request.log);
       return reply.status(204).send(null);
     },
   );
@@ -234,7 +229,13 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
       },
     },
     async (request) =>
-      accounts.setRoles(deps, requireIdentity(request).userId, request.params.id, request.body.roles, request.log),
+      accounts.setRoles(
+        deps,
+        requireIdentity(request).userId,
+        request.params.id,
+        request.body.roles,
+        request.log,
+      ),
   );
 
   app.post(
@@ -249,7 +250,8 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
         response: { 200: UserView, ...problems },
       },
     },
-    async (request) => accounts.suspendUser(deps, requireIdentity(request).userId, request.params.id, request.log),
+    async (request) =>
+      accounts.suspendUser(deps, requireIdentity(request).userId, request.params.id, request.log),
   );
 
   app.post(

@@ -126,7 +126,12 @@ describe('the cut-off outside the cache store', () => {
       revoked: false,
     });
     expect((await revocation(jti, '')).body).toEqual({ revoked: false });
-    expectProblem(await revocation(jti, `?userId=${user.id}&issuedAt=soon`), 400, 'validation_failed', 'issuedAt');
+    expectProblem(
+      await revocation(jti, `?userId=${user.id}&issuedAt=soon`),
+      400,
+      'validation_failed',
+      'issuedAt',
+    );
     expectProblem(await revocation(jti, '?userId=someone&issuedAt=1'), 400, 'validation_failed', 'userId');
   });
 

@@ -43,7 +43,11 @@ describe('failed logins of one account', () => {
     expectProblem(held, 429, 'login_throttled');
     expect(held.headers['retry-after']).toBe('60');
     // By email too: it is the same account.
-    expectProblem(await tryLogin({ email: account.email, password: account.password }), 429, 'login_throttled');
+    expectProblem(
+      await tryLogin({ email: account.email, password: account.password }),
+      429,
+      'login_throttled',
+    );
   });
 
   it('give an unknown name exactly the answers a real account gets', async () => {
@@ -53,7 +57,11 @@ describe('failed logins of one account', () => {
       const seen = [];
       for (let attempt = 0; attempt < 4; attempt++) {
         const answer = await tryLogin({ username, password: WRONG });
-        seen.push({ status: answer.status, body: { ...answer.body, requestId: undefined }, retryAfter: answer.headers['retry-after'] });
+        seen.push({
+          status: answer.status,
+          body: { ...answer.body, requestId: undefined },
+          retryAfter: answer.headers['retry-after'],
+        });
       }
       return seen;
     };
@@ -72,7 +80,11 @@ describe('failed logins of one account', () => {
     const blocks = [];
     for (let round = 0; round < 4; round++) {
       clock.advance((await retryAfter()) * 1000);
-      expectProblem(await tryLogin({ username: account.username, password: WRONG }), 401, 'invalid_credentials');
+      expectProblem(
+        await tryLogin({ username: account.username, password: WRONG }),
+        401,
+        'invalid_credentials',
+      );
       blocks.push(await retryAfter());
     }
     expect(blocks).toEqual([120, 240, 300, 300]);
@@ -80,7 +92,11 @@ describe('failed logins of one account', () => {
     clock.advance(300_000);
     await login(t.gatewayUrl, account.username, account.password);
     // The success forgot the failures: one more wrong password does not block again.
-    expectProblem(await tryLogin({ username: account.username, password: WRONG }), 401, 'invalid_credentials');
+    expectProblem(
+      await tryLogin({ username: account.username, password: WRONG }),
+      401,
+      'invalid_credentials',
+    );
     await login(t.gatewayUrl, account.username, account.password);
   });
 });

@@ -33,7 +33,9 @@ describe('suspending an account', () => {
       'token_revoked',
     );
     expectProblem(
-      await call(t.gatewayUrl, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: tokens.refreshToken } }),
+      await call(t.gatewayUrl, 'POST', '/api/v1/auth/refresh', {
+        body: { refreshToken: tokens.refreshToken },
+      }),
       401,
       'refresh_token_revoked',
     );
@@ -55,14 +57,18 @@ describe('suspending an account', () => {
     expect(reactivated.body.status).toBe('ACTIVE');
 
     const again = await login(t.gatewayUrl, account.username, account.password);
-    expect((await call(t.gatewayUrl, 'GET', '/api/v1/users/me', { token: again.accessToken })).status).toBe(200);
+    expect((await call(t.gatewayUrl, 'GET', '/api/v1/users/me', { token: again.accessToken })).status).toBe(
+      200,
+    );
     expectProblem(
       await call(t.gatewayUrl, 'GET', '/api/v1/users/me', { token: tokens.accessToken }),
       401,
       'token_revoked',
     );
     expectProblem(
-      await call(t.gatewayUrl, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: tokens.refreshToken } }),
+      await call(t.gatewayUrl, 'POST', '/api/v1/auth/refresh', {
+        body: { refreshToken: tokens.refreshToken },
+      }),
       401,
       'refresh_token_revoked',
     );
