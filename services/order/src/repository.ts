@@ -108,6 +108,7 @@ export type OrderChanges = Partial<
     | 'cancelRequestedAt'
     | 'cancelledBy'
     | 'cancelReason'
+    | 'checkedInTicketsRefunded'
     | 'eventTitle'
     | 'eventStartsAt'
     | 'leaseUntil'
