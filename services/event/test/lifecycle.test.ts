@@ -213,7 +213,11 @@ describe('publishing', () => {
     const inventory = calls[0]!.body;
     expect(inventory).toMatchObject({ currency: 'EUR', salesStartAt: null, salesEndAt: event.salesEndAt });
     // The door learns whose event it is and when it runs (staff scoping, check-in hours).
-    expect(inventory.door).toEqual({ organizerId: organizer.id, startsAt: event.startsAt, endsAt: event.endsAt });
+    expect(inventory.door).toEqual({
+      organizerId: organizer.id,
+      startsAt: event.startsAt,
+      endsAt: event.endsAt,
+    });
     expect(inventory.seats).toHaveLength(56);
     expect(inventory.seats[0]).toMatchObject({
       section: 'Stalls',
