@@ -183,14 +183,18 @@ export async function setRoles(
   logger?: Pick<Logger, 'warn'>,
 ): Promise<UserView> {
   if (actorId === userId && !roles.includes('ADMIN')) throw new OwnAdminRoleError();
-  // Tokens carry the roles they were issued with: the user's next request must not use the old ones.
+  // Tokens carry the roles they were issued with: the user's next request must not use the old
+  // ones. The same roles again change nothing, and cut nothing.
   const { updated, cutoff } = await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
+    const before = await repository.lockUser(tx, userId);
+    if (!before) return { updated: undefined, cutoff: undefined };
     const updated = await repository.updateUser(tx, userId, { roles }, now);
-    return { updated, cutoff: updated && (await cutAccessTokens(deps, tx, userId, now)) };
+    const same = before.roles.length === roles.length && roles.every((role) => before.roles.includes(role));
+    return { updated, cutoff: same ? undefined : await cutAccessTokens(deps, tx, userId, now) };
   });
-  if (!updated || !cutoff) throw new NotFoundError('The user');
-  await publishCutoff(deps, cutoff, logger);
+  if (!updated) throw new NotFoundError('The user');
+  if (cutoff) await publishCutoff(deps, cutoff, logger);
   return toUserView(updated);
 }
 

@@ -28,6 +28,12 @@ export async function findUserById(db: Executor, id: string): Promise<UserRow | 
   return row;
 }
 
+/** Locks the user's row until the transaction ends (a role change reads the roles it replaces). */
+export async function lockUser(tx: Executor, id: string): Promise<UserRow | undefined> {
+  const [row] = await tx.select().from(users).where(eq(users.id, id)).for('update');
+  return row;
+}
+
 /** Finds by username or email, case-insensitively. */
 export async function findUserByLogin(
   db: Executor,

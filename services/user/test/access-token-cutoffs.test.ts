@@ -62,6 +62,12 @@ describe('a role change', () => {
     expect((await login(t.gatewayUrl, account.username, account.password)).user.roles).toContain('ORGANIZER');
   });
 
+  it('cuts nothing when the roles stay the same', async () => {
+    const { user, tokens } = await registerAndLogin(t.gatewayUrl);
+    expect((await setRoles(user.id, ['USER'])).status).toBe(200);
+    expect((await me(tokens.accessToken)).status).toBe(200);
+  });
+
   it("leaves other users' tokens alone", async () => {
     const bystander = await registerAndLogin(t.gatewayUrl);
     const { user } = await registerAndLogin(t.gatewayUrl);
