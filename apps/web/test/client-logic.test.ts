@@ -109,6 +109,36 @@ describe('tokens', () => {
     expect(store.get()).toBeNull();
   });
 
+  test('a login after logout proves the device with the refresh token it held last', async () => {
+    const stored = new Map<string, string>();
+    const storage = {
+      getItem: (key: string) => stored.get(key) ?? null,
+      setItem: (key: string, value: string) => void stored.set(key, value),
+      removeItem: (key: string) => void stored.delete(key),
+    };
+    const store = new SessionStore(storage);
+    const bodies: unknown[] = [];
+    const fetchStub = async (url: string | URL | Request, init?: RequestInit) => {
+      if (String(url) === '/api/v1/auth/login') bodies.push(JSON.parse(String(init?.body)));
+      return json(200, {
+        accessToken: 'a',
+        refreshToken: `r${bodies.length}`,
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        user,
+      });
+    };
+    const client = new ApiClient(store, '', fetchStub as typeof fetch);
+    await client.login('buyer', 'pw-1');
+    await client.logout();
+    expect(store.get()).toBeNull();
+    await client.login('buyer', 'pw-1');
+    expect(bodies).toEqual([
+      { username: 'buyer', password: 'pw-1' },
+      { username: 'buyer', password: 'pw-1', previousRefreshToken: 'r1' },
+    ]);
+  });
+
   test('query strings skip empty values and repeat lists', () => {
     expect(
       queryString({ q: 'jazz', type: ['CONCERT', 'FESTIVAL'], from: '', cursor: undefined, mine: true }),

@@ -37,6 +37,21 @@ export const InventoryTicketType = Type.Object(
 export type InventoryTicketType = Static<typeof InventoryTicketType>;
 
 /**
+ * What the door needs to know of the event: whose it is (staff check in only their organizers'
+ * events) and when it runs (check-in opens some time before startsAt, closes at endsAt). Also
+ * `PUT /api/v1/internal/inventory/{eventId}/door` on its own, when a published event is rescheduled.
+ */
+export const InventoryDoor = Type.Object(
+  {
+    organizerId: Id,
+    startsAt: Type.String({ format: 'date-time' }),
+    endsAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+export type InventoryDoor = Static<typeof InventoryDoor>;
+
+/**
  * `PUT /api/v1/internal/inventory/{eventId}` on the ticket service (services only).
  * Idempotent: the same body again answers 200 with `created: false`; a different body
  * for an event that already has inventory answers 409.
@@ -50,6 +65,8 @@ export const CreateInventoryBody = Type.Object(
     ticketTypes: Type.Array(InventoryTicketType, { maxItems: 100 }),
     /** The event's waiting room; not part of what makes two bodies the same inventory (it may change until the on-sale). */
     waitingRoom: Type.Optional(WaitingRoomSettings),
+    /** The event's organizer and schedule, for the door; outside the fingerprint too (an event may be rescheduled). */
+    door: Type.Optional(InventoryDoor),
   },
   { additionalProperties: false },
 );

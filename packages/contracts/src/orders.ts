@@ -75,6 +75,8 @@ export const OrderView = Type.Object({
       requestedAt: Instant,
       by: Type.Union([Type.Literal('buyer'), Type.Literal('admin'), Type.Literal('event_cancelled')]),
       reason: Type.String(),
+      /** Tickets that had been checked in and were refunded anyway (only an admin can). */
+      checkedInTicketsRefunded: Type.Optional(Type.Integer({ minimum: 1 })),
     }),
   ),
   event: Type.Object({ title: Nullable(Type.String()), startsAt: Nullable(Instant) }),

@@ -17,6 +17,11 @@ export const UserView = Type.Object({
   phoneNumber: Type.Union([Type.String(), Type.Null()]),
   locale: Type.String(),
   roles: Type.Array(RoleSchema),
+  status: Type.Optional(
+    Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')], {
+      description: 'DISABLED: suspended by an admin; cannot log in',
+    }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -39,10 +44,19 @@ export const ACCESS_TOKEN_AUDIENCE = 'ticketing';
 export const revokedAccessTokenKey = (tokenId: string) => `revoked-access-token:${tokenId}`;
 
 /**
- * `GET /api/v1/internal/access-tokens/{tokenId}/revocation` on the user service (services only):
- * what the gateway asks when the cache store with the revocation list cannot be read.
+ * Cache-store key of a user's cut-off: the time (milliseconds since the epoch, as a decimal string)
+ * before which every access token of the user is refused — set by a role change, a suspension, a
+ * password change or a refresh-token reuse, kept until the last such token would have expired.
  */
-export const accessTokenRevocationPath = (tokenId: string) =>
-  `/api/v1/internal/access-tokens/${encodeURIComponent(tokenId)}/revocation`;
+export const accessTokensNotBeforeKey = (userId: string) => `access-tokens-not-before:${userId}`;
+
+/**
+ * `GET /api/v1/internal/access-tokens/{tokenId}/revocation?userId=&issuedAt=` on the user service
+ * (services only): what the gateway asks when the cache store with the revocation list cannot be
+ * read. Revoked when the token was logged out, or issued (`issuedAt`, epoch milliseconds) before
+ * the user's cut-off.
+ */
+export const accessTokenRevocationPath = (tokenId: string, userId: string, issuedAtMs: number) =>
+  `/api/v1/internal/access-tokens/${encodeURIComponent(tokenId)}/revocation?userId=${encodeURIComponent(userId)}&issuedAt=${issuedAtMs}`;
 export const AccessTokenRevocation = Type.Object({ revoked: Type.Boolean() });
 export type AccessTokenRevocation = Static<typeof AccessTokenRevocation>;

@@ -211,7 +211,28 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     name: 'USER_REVOCATION_MIRROR_INTERVAL_MS',
     readBy: 'user',
     default: '30000',
-    description: 'how often logged-out tokens are copied into the cache store again',
+    description:
+      'how often logged-out tokens and per-user cut-offs are copied into the cache store again (and day-old failed logins forgotten)',
+  },
+  {
+    name: 'USER_LOGIN_THROTTLE_AFTER_FAILURES',
+    readBy: 'user',
+    default: '5',
+    description:
+      'failed logins of one account (or unknown name) in a row before it is held back; a day without failures forgets them',
+  },
+  {
+    name: 'USER_LOGIN_THROTTLE_FIRST_BLOCK_SECONDS',
+    readBy: 'user',
+    default: '30',
+    description: 'the first hold-back of an account; each further failure doubles it',
+  },
+  {
+    name: 'USER_LOGIN_THROTTLE_MAX_BLOCK_SECONDS',
+    readBy: 'user',
+    default: '900',
+    description:
+      'the longest hold-back; a login from a device the account used before, or a password change, ends it early',
   },
 
   // The gateway.
@@ -400,6 +421,12 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     readBy: 'ticket',
     default: '15000',
     description: 'keep-alive period of availability streams',
+  },
+  {
+    name: 'TICKET_CHECK_IN_OPENS_BEFORE_MINUTES',
+    readBy: 'ticket',
+    default: '120',
+    description: "how long before an event starts its door opens for check-in (it closes at the event's end)",
   },
   {
     name: 'TICKET_QUEUE_ADMIT_INTERVAL_MS',

@@ -19,6 +19,7 @@ export const REDACTED_KEYS = [
   'token',
   'accessToken',
   'refreshToken',
+  'previousRefreshToken',
   'idToken',
   'secret',
   'clientSecret',

@@ -63,6 +63,13 @@ describe.each(stores)('%s cache store', (kind, create) => {
       expect(await store.get(seats)).toBe('119');
     });
 
+    it('reads several keys in one round trip, in the order asked, null for the missing', async () => {
+      const [token, cutoff] = [key('revoked-token'), key('not-before')];
+      await store.set(cutoff, '1767225600000', 60_000);
+      expect(await store.getMany([token, cutoff, token])).toEqual([null, '1767225600000', null]);
+      expect(await store.getMany([])).toEqual([]);
+    });
+
     it('deletes one or several keys, and ignores absent ones', async () => {
       const [a, b, c] = [key('a'), key('b'), key('c')];
       await store.set(a, '1', 60_000);

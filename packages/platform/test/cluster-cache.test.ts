@@ -46,6 +46,7 @@ describe('two workers on one primary', () => {
     const revoked = key('revoked-token');
     await first.do('set', revoked, '1', 300);
     expect(await second.do('get', revoked)).toBe('1');
+    expect(await second.do('getMany', [key('not-before'), revoked])).toEqual([null, '1']);
     await expect.poll(() => second.do('get', revoked), { timeout: 5_000 }).toBeNull();
   });
 

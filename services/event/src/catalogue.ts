@@ -13,6 +13,7 @@ import {
 import { checkCapacity, checkCurrency, checkSchedule, checkTimeZone, type Schedule } from './event-rules.js';
 import { type EventRecord, present, toEventRecord, toSeatMapView } from './event-views.js';
 import {
+  doorOf,
   emptyInventory,
   generalAdmissionOf,
   guardPublishedInventory,
@@ -206,6 +207,12 @@ export async function updateEvent(
       venueName: next.venueName,
       updatedAt: now,
     });
+    // A rescheduled published event moves its door (in this transaction: a refusal undoes the edit).
+    const rescheduled =
+      schedule.startsAt.getTime() !== row.startsAt.getTime() ||
+      schedule.endsAt.getTime() !== row.endsAt.getTime();
+    if (row.lifecycle === 'PUBLISHED' && rescheduled)
+      await deps.tickets.setDoor(eventId, doorOf({ organizerId: row.organizerId, ...schedule })!);
     // A published event's seats and ticket types are what guardPublishedInventory kept unchanged.
     if (row.lifecycle === 'DRAFT') {
       if (input.venue) await repository.replaceVenue(tx, eventId, next.sections, next.seats);

@@ -2,7 +2,7 @@
 // types. Plans them from the organizer's input keeping the ids of unchanged seats and ticket
 // types, builds the body the ticket service receives on publish, and guards what is sold.
 import { isDeepStrictEqual } from 'node:util';
-import type { CreateInventoryBody, WaitingRoomSettings } from '@ticketing/contracts';
+import type { CreateInventoryBody, InventoryDoor, WaitingRoomSettings } from '@ticketing/contracts';
 import { newId } from '@ticketing/platform';
 import {
   CapacityBelowSoldError,
@@ -151,6 +151,20 @@ export function waitingRoomOf(event: {
   };
 }
 
+/** The door facts of an event, when it has all three. */
+export function doorOf(event: {
+  organizerId?: string;
+  startsAt?: Date;
+  endsAt?: Date;
+}): InventoryDoor | undefined {
+  if (!event.organizerId || !event.startsAt || !event.endsAt) return undefined;
+  return {
+    organizerId: event.organizerId,
+    startsAt: event.startsAt.toISOString(),
+    endsAt: event.endsAt.toISOString(),
+  };
+}
+
 export function inventoryBody(
   event: {
     currency: string;
@@ -158,13 +172,19 @@ export function inventoryBody(
     salesEndAt: Date | null;
     waitingRoomEnabled?: boolean;
     waitingRoomAdmitPerMinute?: number | null;
+    /** Whose event and when it runs: the ticket service's door checks staff and times against them. */
+    organizerId?: string;
+    startsAt?: Date;
+    endsAt?: Date;
   },
   inventory: Inventory,
 ): CreateInventoryBody {
   const sectionNames = new Map(inventory.sections.map((section) => [section.id, section.name]));
   const waitingRoom = waitingRoomOf(event);
+  const door = doorOf(event);
   return {
     ...(waitingRoom && { waitingRoom }),
+    ...(door && { door }),
     currency: event.currency,
     salesStartAt: event.salesStartAt?.toISOString() ?? null,
     salesEndAt: event.salesEndAt?.toISOString() ?? null,

@@ -10,8 +10,9 @@ import { publishEvent } from './lifecycle.js';
 import { findEventByTitle } from './repository.js';
 import type { CreateEventBody } from './schema.js';
 
-/** The user service's demo organizer (services/user/src/seed.ts). */
+/** The user service's demo organizer and door staff (services/user/src/seed.ts). */
 export const DEMO_ORGANIZER = 'organizer';
+export const DEMO_STAFF = 'staff';
 
 /**
  * The seed acts as an administrator towards the user service to find the demo organizer's id
@@ -135,16 +136,22 @@ export function demoEvents(now: Date): CreateEventBody[] {
   ];
 }
 
-async function findDemoOrganizer(context: ServiceContext): Promise<string | undefined> {
+async function findDemoUser(
+  context: ServiceContext,
+  username: string,
+  role: 'ORGANIZER' | 'STAFF',
+): Promise<string | undefined> {
   const response = await context.client('user').call<{ items: { id: string; username: string }[] }>({
     method: 'GET',
     path: '/api/v1/users',
-    query: { q: DEMO_ORGANIZER, role: 'ORGANIZER' },
+    query: { q: username, role },
     user: SEED_ADMIN,
   });
   if (response.status !== 200) return undefined;
-  return response.body.items.find((user) => user.username === DEMO_ORGANIZER)?.id;
+  return response.body.items.find((user) => user.username === username)?.id;
 }
+
+const findDemoOrganizer = (context: ServiceContext) => findDemoUser(context, DEMO_ORGANIZER, 'ORGANIZER');
 
 export async function seedEvents(context: ServiceContext): Promise<void> {
   if (context.config.environment === 'production') throw new Error('the demo seed never runs in production');
@@ -174,5 +181,13 @@ export async function seedEvents(context: ServiceContext): Promise<void> {
       outcomes[demo.title] = 'DRAFT';
     }
   }
+  // The demo door scanner works for the demo organizer, so it can check in the demo events.
+  const staffId = await findDemoUser(context, DEMO_STAFF, 'STAFF').catch(() => undefined);
+  if (staffId)
+    await deps.tickets
+      .assignDoorStaff(organizer, staffId)
+      .catch((error) =>
+        deps.logger.warn({ err: error }, 'the demo staff could not be assigned to the organizer'),
+      );
   deps.logger.info({ events: outcomes }, 'demo events ready');
 }

@@ -1,8 +1,13 @@
 // The ticket service as the event service uses it: creating an event's inventory when it is
 // published (an idempotent PUT, safe to retry) and reading availability counts. Turns the
 // ticket service's answers into this service's domain errors.
-import { Availability, type ConfigureWaitingRoomBody, type CreateInventoryBody } from '@ticketing/contracts';
-import { AppError, type ServiceClient, type ServiceResponse } from '@ticketing/platform';
+import {
+  Availability,
+  type ConfigureWaitingRoomBody,
+  type CreateInventoryBody,
+  type InventoryDoor,
+} from '@ticketing/contracts';
+import { AppError, type Identity, type ServiceClient, type ServiceResponse } from '@ticketing/platform';
 import { Compile } from 'typebox/compile';
 import {
   InventoryConflictError,
@@ -19,6 +24,10 @@ export interface TicketService {
     settings: ConfigureWaitingRoomBody,
     requestId?: string,
   ): Promise<void>;
+  /** Tells the door a published event's new schedule (a reschedule). */
+  setDoor(eventId: string, door: InventoryDoor, requestId?: string): Promise<void>;
+  /** Lets a staff account scan the organizer's events (the demo seed; organizers call the ticket service themselves). */
+  assignDoorStaff(organizer: Identity, staffId: string): Promise<void>;
   /** Counts for the events the ticket service knows; throws when it cannot answer. */
   availability(eventIds: string[]): Promise<Availability[]>;
 }
@@ -77,6 +86,39 @@ export function ticketServiceOver(
           response.status,
           response.body?.detail ?? `status ${response.status}`,
         );
+    },
+
+    async setDoor(eventId, door, requestId) {
+      let response: ServiceResponse<{ detail?: string } | undefined>;
+      try {
+        response = await client().call<{ detail?: string } | undefined>({
+          method: 'PUT',
+          path: `/api/v1/internal/inventory/${eventId}/door`,
+          body: door,
+          idempotent: true,
+          requestId,
+          timeoutMs: timeouts.inventoryMs,
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.status === 503)
+          throw new TicketServiceUnavailableError(error.message);
+        throw error;
+      }
+      if (response.status !== 204)
+        throw new TicketServiceRejectedError(
+          response.status,
+          response.body?.detail ?? `status ${response.status}`,
+        );
+    },
+
+    async assignDoorStaff(organizer, staffId) {
+      await client().expectOk({
+        method: 'PUT',
+        path: `/api/v1/checkin/staff/${staffId}`,
+        user: organizer,
+        idempotent: true,
+        timeoutMs: timeouts.inventoryMs,
+      });
     },
 
     async availability(eventIds) {

@@ -212,6 +212,12 @@ describe('publishing', () => {
     expect(calls[0]!.caller).toBe('event');
     const inventory = calls[0]!.body;
     expect(inventory).toMatchObject({ currency: 'EUR', salesStartAt: null, salesEndAt: event.salesEndAt });
+    // The door learns whose event it is and when it runs (staff scoping, check-in hours).
+    expect(inventory.door).toEqual({
+      organizerId: organizer.id,
+      startsAt: event.startsAt,
+      endsAt: event.endsAt,
+    });
     expect(inventory.seats).toHaveLength(56);
     expect(inventory.seats[0]).toMatchObject({
       section: 'Stalls',
@@ -332,6 +338,12 @@ describe('publishing', () => {
     });
     expect(edited.status, JSON.stringify(edited.body)).toBe(200);
     expect(edited.body).toMatchObject({ description: 'Now with a Bach encore', lifecycle: 'PUBLISHED' });
+    // The reschedule moves the door in the ticket service; a change that keeps the times does not.
+    expect(p.tickets.doorCalls.filter((call) => call.eventId === event.id).map((call) => call.body)).toEqual([
+      { organizerId: organizer.id, startsAt: edited.body.startsAt, endsAt: edited.body.endsAt },
+    ]);
+    await api(p, 'PATCH', `/events/${event.id}`, organizer.token, { title: 'Strings, again' });
+    expect(p.tickets.doorCalls.filter((call) => call.eventId === event.id)).toHaveLength(1);
     expectProblem(await api(p, 'DELETE', `/events/${event.id}`, organizer.token), 409, 'not_a_draft');
   });
 });

@@ -1,7 +1,12 @@
 // Shared steps of the event service's stories: a platform with the user, event and gateway
 // services, a stand-in for the ticket service's internal API, organizers, and event bodies.
 import { isDeepStrictEqual } from 'node:util';
-import { type Availability, ConfigureWaitingRoomBody, CreateInventoryBody } from '@ticketing/contracts';
+import {
+  type Availability,
+  ConfigureWaitingRoomBody,
+  CreateInventoryBody,
+  InventoryDoor,
+} from '@ticketing/contracts';
 import {
   createHttpApp,
   createLogger,
@@ -32,6 +37,8 @@ export class TicketServiceStandIn {
   readonly inventoryCalls: { eventId: string; body: CreateInventoryBody; caller: string | undefined }[] = [];
   readonly availabilityCalls: string[][] = [];
   readonly waitingRoomCalls: { eventId: string; body: ConfigureWaitingRoomBody }[] = [];
+  /** Door facts sent on their own (a published event rescheduled). */
+  readonly doorCalls: { eventId: string; body: InventoryDoor }[] = [];
   /** Tickets sold per event, reported by the availability route. */
   readonly sold = new Map<string, number>();
   /** When set, every call is answered with this status. */
@@ -81,6 +88,22 @@ export class TicketServiceStandIn {
         if (existing) return reply.status(200).send({ eventId, created: false, tickets });
         standIn!.inventories.set(eventId, request.body);
         return reply.status(201).send({ eventId, created: true, tickets });
+      },
+    );
+
+    app.put(
+      '/api/v1/internal/inventory/:eventId/door',
+      {
+        config: { access: 'internal' },
+        schema: {
+          params: Type.Object({ eventId: Type.String({ format: 'uuid' }) }),
+          body: InventoryDoor,
+        },
+      },
+      async (request, reply) => {
+        standIn!.doorCalls.push({ eventId: request.params.eventId, body: request.body });
+        if (standIn!.failWith) return failing(reply);
+        return reply.status(204).send();
       },
     );
 

@@ -108,10 +108,10 @@ export async function buildGateway(
   const verifier = new AccessTokenVerifier({
     fetchJwks: () => fetchJwksFrom(registry.pool('user')),
     cache: context.cache,
-    revokedAtSource: async (tokenId) => {
+    revokedAtSource: async ({ tokenId, userId, issuedAtMs }) => {
       const answer = await users.call<AccessTokenRevocation>({
         method: 'GET',
-        path: accessTokenRevocationPath(tokenId),
+        path: accessTokenRevocationPath(tokenId, userId, issuedAtMs),
         idempotent: true,
         timeoutMs: 2_000,
       });

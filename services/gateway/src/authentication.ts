@@ -1,7 +1,13 @@
 // Verifies access tokens at the edge against the user service's JWKS (fetched once, cached,
-// refetched on an unknown key id) and the revocation list in the cache store, so no call
-// to the user service is needed per request.
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, revokedAccessTokenKey } from '@ticketing/contracts';
+// refetched on an unknown key id) and the revocation list in the cache store — the token's own
+// logout and its user's cut-off ("not before"), read together — so no call to the user service
+// is needed per request.
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  accessTokensNotBeforeKey,
+  revokedAccessTokenKey,
+} from '@ticketing/contracts';
 import {
   type CacheStore,
   type Clock,
@@ -29,11 +35,11 @@ export interface AccessTokenVerifierDeps {
   fetchJwks(): Promise<JSONWebKeySet>;
   cache: CacheStore;
   /**
-   * Asks the user service whether a token was logged out; used only when the cache store
-   * cannot be read, so a Redis outage neither stops every signed-in request nor lets a
-   * logged-out token through.
+   * Asks the user service whether a token was logged out or issued before its user's cut-off;
+   * used only when the cache store cannot be read, so a Redis outage neither stops every
+   * signed-in request nor lets a revoked token through.
    */
-  revokedAtSource?(tokenId: string): Promise<boolean>;
+  revokedAtSource?(token: RevocationQuestion): Promise<boolean>;
   /** How long a revocation-list read may take before the cache store counts as down (default 500 ms). */
   cacheTimeoutMs?: number;
   clock: Clock;
@@ -41,6 +47,13 @@ export interface AccessTokenVerifierDeps {
   maxAgeMs?: number;
   /** The shortest pause between two fetches caused by unknown key ids (a forged kid must not flood the user service). */
   cooldownMs?: number;
+}
+
+export interface RevocationQuestion {
+  tokenId: string;
+  userId: string;
+  /** When the token was issued, in epoch milliseconds (its `iat` may carry a fraction of a second). */
+  issuedAtMs: number;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
@@ -90,24 +103,43 @@ export class AccessTokenVerifier {
     const roles = Array.isArray(payload.roles)
       ? payload.roles.filter((role): role is Role => ROLES.includes(role as Role))
       : [];
-    if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload.jti !== 'string' ||
+      typeof payload.iat !== 'number'
+    ) {
       throw new UnauthorizedError('The access token is not valid', 'invalid_token');
     }
-    if (await this.revoked(payload.jti))
+    const question = {
+      tokenId: payload.jti,
+      userId: payload.sub,
+      issuedAtMs: Math.round(payload.iat * 1000),
+    };
+    if (await this.revoked(question))
       throw new UnauthorizedError('The access token has been revoked', 'token_revoked');
     return { userId: payload.sub, roles, tokenId: payload.jti };
   }
 
-  private async revoked(tokenId: string): Promise<boolean> {
+  /**
+   * The token's logout and its user's cut-off are two keys read in one round trip: the purchase
+   * path pays one cache lookup, as before the cut-off existed.
+   */
+  private async revoked(question: RevocationQuestion): Promise<boolean> {
     try {
-      const key = revokedAccessTokenKey(tokenId);
-      return (await withTimeout(this.deps.cache.get(key), this.deps.cacheTimeoutMs ?? 500)) !== null;
+      const [loggedOut, notBefore] = await withTimeout(
+        this.deps.cache.getMany([
+          revokedAccessTokenKey(question.tokenId),
+          accessTokensNotBeforeKey(question.userId),
+        ]),
+        this.deps.cacheTimeoutMs ?? 500,
+      );
+      return loggedOut !== null || (notBefore !== null && question.issuedAtMs < Number(notBefore));
     } catch {
       // The cache store is down: the user service keeps every revocation. Without either, a
-      // logged-out token could pass: refuse rather than guess.
+      // revoked token could pass: refuse rather than guess.
       if (!this.deps.revokedAtSource) throw new AuthenticationUnavailableError();
       try {
-        return await this.deps.revokedAtSource(tokenId);
+        return await this.deps.revokedAtSource(question);
       } catch {
         throw new AuthenticationUnavailableError();
       }

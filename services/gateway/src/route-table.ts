@@ -103,6 +103,9 @@ export const DEFAULT_ROUTES: RouteRule[] = [
   { path: '/api/v1/tickets/purchase-blocks/lift', methods: ['POST'], service: 'ticket', access: ADMINS },
   { path: '/api/v1/tickets/*', service: 'ticket', access: 'authenticated' },
   { path: '/api/v1/checkin/public-key', methods: ['GET'], service: 'ticket', access: 'public' },
+  // Organizers choose who works their doors (admins for any organizer).
+  { path: '/api/v1/checkin/staff', service: 'ticket', access: ORGANIZERS },
+  { path: '/api/v1/checkin/staff/*', service: 'ticket', access: ORGANIZERS },
   { path: '/api/v1/checkin/*', service: 'ticket', access: STAFF },
   // order service: purchases and their history
   {

@@ -36,6 +36,9 @@ describe('looking up a request', () => {
     expect(routeOf('PUT', '/api/v1/notifications/preferences')).toBe('notification "authenticated"');
     expect(routeOf('POST', '/api/v1/checkin')).toBe('ticket {"roles":["STAFF","ADMIN"]}');
     expect(routeOf('GET', '/api/v1/checkin/public-key')).toBe('ticket "public"');
+    expect(routeOf('GET', '/api/v1/checkin/staff')).toBe('ticket {"roles":["ORGANIZER","ADMIN"]}');
+    expect(routeOf('PUT', '/api/v1/checkin/staff/0190')).toBe('ticket {"roles":["ORGANIZER","ADMIN"]}');
+    expect(routeOf('DELETE', '/api/v1/checkin/staff/0190')).toBe('ticket {"roles":["ORGANIZER","ADMIN"]}');
     expect(routeOf('GET', '/api/v1/tickets/0190/qr.svg')).toBe('ticket "authenticated"');
     // The services' internal API is never reachable from outside.
     expect(routeOf('GET', '/api/v1/internal/availability')).toBe('not_found');

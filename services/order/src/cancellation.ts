@@ -1,14 +1,17 @@
 // Cancelling confirmed orders: by the buyer under the refund policy (until
-// ORDER_REFUND_DEADLINE_HOURS before the event), by an admin at any time, or for every order
+// ORDER_REFUND_DEADLINE_HOURS before the event, and never once a ticket was checked in), by an
+// admin at any time (a refund after check-in is recorded on the order), or for every order
 // of an event the event service cancelled. A cancellation is recorded as a saga step first
 // (refund, then return the tickets), so it survives a restart halfway and finishes once.
 import type { EventCancelledPayload, OrderView } from '@ticketing/contracts';
 import { consumeOnce, type DomainEvent, type Identity } from '@ticketing/platform';
 import {
+  CheckInStateUnknownError,
   EventScheduleUnknownError,
   OrderNotCancellableError,
   OrderNotFoundError,
   RefundDeadlinePassedError,
+  TicketsCheckedInError,
 } from './errors.js';
 import { EVENT_CANCELLED_CONSUMER } from './events.js';
 import { detailedView } from './history.js';
@@ -46,6 +49,16 @@ export async function cancelOrder(
     const deadline = new Date(startsAt.getTime() - deps.settings.refundDeadlineHours * 3_600_000);
     if (now > deadline) throw new RefundDeadlinePassedError(deadline, deps.settings.refundDeadlineHours);
   }
+  // Someone already went in on these tickets: only an admin may refund them, and it is written down.
+  const checkedIn = await deps.tickets.countCheckedInTickets(order.id).catch(() => {
+    throw new CheckInStateUnknownError();
+  });
+  if (checkedIn > 0 && !admin) throw new TicketsCheckedInError(checkedIn);
+  if (checkedIn > 0)
+    deps.logger.warn(
+      { orderId: order.id, actorId: actor.userId, checkedIn },
+      'admin refunds checked-in tickets',
+    );
   const started = await repository.advanceSaga(
     deps.db.orm,
     order.id,
@@ -55,6 +68,7 @@ export async function cancelOrder(
       cancelRequestedAt: now,
       cancelledBy: admin ? 'admin' : 'buyer',
       cancelReason: reason ?? (admin ? 'Cancelled by an administrator' : 'Cancelled by the buyer'),
+      ...(checkedIn > 0 && { checkedInTicketsRefunded: checkedIn }),
       leaseUntil: new Date(now.getTime() + deps.settings.sagaLeaseMs),
       nextAttemptAt: new Date(now.getTime() + deps.settings.sagaLeaseMs),
     },

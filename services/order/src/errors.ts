@@ -163,3 +163,22 @@ export class PurchaseBlockNotFoundError extends NotFoundError {
     );
   }
 }
+
+export class TicketsCheckedInError extends ConflictError {
+  constructor(checkedIn: number) {
+    super(
+      `${checkedIn === 1 ? 'A ticket' : `${checkedIn} tickets`} of this order ${checkedIn === 1 ? 'was' : 'were'} already checked in at the door: the order cannot be cancelled; ask support`,
+      'tickets_checked_in',
+      { checkedIn },
+    );
+  }
+}
+
+export class CheckInStateUnknownError extends ServiceUnavailableError {
+  constructor() {
+    super(
+      'Whether the tickets were checked in cannot be told right now, so the order cannot be cancelled; try again shortly',
+      'check_in_state_unavailable',
+    );
+  }
+}

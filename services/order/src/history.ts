@@ -58,6 +58,9 @@ export function toOrderView(
             requestedAt: order.cancelRequestedAt.toISOString(),
             by: order.cancelledBy,
             reason: order.cancelReason ?? '',
+            ...(order.checkedInTicketsRefunded !== null && {
+              checkedInTicketsRefunded: order.checkedInTicketsRefunded,
+            }),
           }
         : null,
     event: { title: order.eventTitle, startsAt: order.eventStartsAt?.toISOString() ?? null },

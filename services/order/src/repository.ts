@@ -109,6 +109,7 @@ export type OrderChanges = Partial<
     | 'cancelRequestedAt'
     | 'cancelledBy'
     | 'cancelReason'
+    | 'checkedInTicketsRefunded'
     | 'eventTitle'
     | 'eventStartsAt'
     | 'leaseUntil'

@@ -37,6 +37,8 @@ export const orders = ordersSchema.table('orders', {
   cancelRequestedAt: instant('cancel_requested_at'),
   cancelledBy: text('cancelled_by').$type<CancelledBy>(),
   cancelReason: text('cancel_reason'),
+  /** Checked-in tickets an admin's cancellation refunded (buyers cannot cancel after check-in). */
+  checkedInTicketsRefunded: integer('checked_in_tickets_refunded'),
   eventTitle: text('event_title'),
   eventStartsAt: instant('event_starts_at'),
   ipAddress: text('ip_address'),

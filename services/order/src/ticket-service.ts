@@ -18,6 +18,7 @@ export interface SoldTicketView {
   id: string;
   status: string;
   code: string | null;
+  checkedInAt?: string | null;
 }
 
 export type AdmissionCheck =
@@ -35,6 +36,8 @@ export interface TicketService {
   /** Gives back every ticket sold to the order (idempotent). */
   releaseSoldTickets(orderId: string): Promise<void>;
   ticketsOfOrder(orderId: string): Promise<SoldTicketView[]>;
+  /** How many of the order's tickets were checked in; throws when the ticket service cannot say. */
+  countCheckedInTickets(orderId: string): Promise<number>;
   /** Whether a waiting-room admission token is good for this user and event (a hold made under a waiting room). */
   verifyAdmission(
     token: string,
@@ -136,6 +139,19 @@ export function ticketServiceOver(client: ServiceClient, timeoutMs: number): Tic
       );
       if (response.status !== 200) return [];
       return response.body.items;
+    },
+
+    async countCheckedInTickets(orderId) {
+      const response = await reach('ticket', () =>
+        client.call<{ items: SoldTicketView[] }>({
+          method: 'GET',
+          path: `/api/v1/internal/orders/${orderId}/tickets`,
+          timeoutMs,
+        }),
+      );
+      if (response.status !== 200)
+        throw new Error(`ticket service answered ${response.status} for the tickets of order ${orderId}`);
+      return response.body.items.filter((ticket) => ticket.checkedInAt).length;
     },
   };
 }

@@ -85,6 +85,32 @@ describe('cancelling an order', () => {
     });
   });
 
+  it('by its buyer, once a ticket was checked in: refused; an admin may, and the order records it', async () => {
+    const { buyer, order } = await confirmedOrder(p, event);
+    // The door admitted one of the two tickets (the scan itself is the ticket service's story).
+    await p.sql.query(
+      `UPDATE tickets.e_tickets SET checked_in_at = now(), checked_in_by = $2
+       WHERE ticket_id = $1 AND revoked_at IS NULL`,
+      [order.tickets[0].id, buyer.id],
+    );
+    const refused = await cancel(p, buyer.token, order.id);
+    expectProblem(refused, 409, 'tickets_checked_in');
+    expect(refused.body.checkedIn).toBe(1);
+    expect(await orderStatus(p, order.id)).toBe('CONFIRMED/DONE');
+
+    const byAdmin = await cancel(p, p.adminToken, order.id, { reason: 'wrong night, let in by mistake' });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body).toMatchObject({
+      status: 'CANCELLED',
+      refundedAmount: order.total,
+      cancellation: { by: 'admin', reason: 'wrong night, let in by mistake', checkedInTicketsRefunded: 1 },
+    });
+    const stored = await p.sql.query('SELECT checked_in_tickets_refunded FROM orders.orders WHERE id = $1', [
+      order.id,
+    ]);
+    expect(stored.rows[0].checked_in_tickets_refunded).toBe(1);
+  });
+
   it("is not possible for someone else's order, nor for an order that is not confirmed", async () => {
     const { order } = await confirmedOrder(p, event);
     const stranger = await newBuyer(p);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Clock, type DomainEvent, SERVICE_NAMES } from '@ticketing/platform';
+import { type Clock, type DomainEvent, type Logger, SERVICE_NAMES } from '@ticketing/platform';
 import { freePort } from '@ticketing/platform/testing';
 import { startPlatform } from '@ticketing/runtime';
 import pg from 'pg';
@@ -54,7 +54,14 @@ export interface OrderPlatform {
 }
 
 export async function startOrderPlatform(
-  options: { env?: Record<string, string>; services?: string[]; clock?: Clock; databaseUrl?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    services?: string[];
+    clock?: Clock;
+    databaseUrl?: string;
+    /** Where the services log (a test reading the log passes one). */
+    logger?: Logger;
+  } = {},
 ): Promise<OrderPlatform> {
   const t = options.databaseUrl
     ? await restartOn(
@@ -65,6 +72,7 @@ export async function startOrderPlatform(
     : await startTestPlatform({
         services: options.services ?? ALL_SERVICES,
         clock: options.clock,
+        logger: options.logger,
         // The event service starts before the ticket service and builds its client then: with port 0
         // it would call port 0, so the ticket service gets a free port chosen up front.
         env: { ...TEST_ENV, TICKET_PORT: String(await freePort()), ...options.env },

@@ -65,6 +65,7 @@ export async function buildTicketService(context: ServiceContext): Promise<Runni
     signer,
     holdTtlSeconds: settings.holdTtlSeconds,
     maxTicketsPerUser: settings.maxTicketsPerUser,
+    checkInOpensBeforeMinutes: settings.checkInOpensBeforeMinutes,
     batchSize: settings.sweepBatchSize,
     logger,
     queue: settings.queue,

@@ -3,11 +3,12 @@
 // several times per purchase, so this instance keeps them:
 // - ticket types never change once the inventory exists (its fingerprint refuses another set),
 //   so they are kept as long as the process runs;
-// - an inventory changes only when its event is cancelled, so it is kept for a few seconds and
-//   dropped at once by the instance that cancels it. Another instance may answer from a copy a
-//   few seconds old, but never sells from it: the cancellation makes every unsold ticket
-//   CANCELLED and ends every live hold in its own transaction, and holds and sales decide on
-//   those rows.
+// - what holds and sales read of an inventory (currency, sales window, status) changes only when
+//   its event is cancelled, so it is kept for a few seconds and dropped at once by the instance
+//   that cancels it. Another instance may answer from a copy a few seconds old, but never sells
+//   from it: the cancellation makes every unsold ticket CANCELLED and ends every live hold in its
+//   own transaction, and holds and sales decide on those rows. (The door facts a reschedule
+//   moves are on the row too; check-in reads them from the row, never from here.)
 // Absence is not kept (an inventory may be created the next moment), nor a failed read.
 import type { Clock, Database } from '@ticketing/platform';
 import * as repository from './repository.js';

@@ -17,6 +17,8 @@ export interface TicketServiceConfig {
   liveCoalesceMs: number;
   /** Keep-alive comment period on availability streams (TICKET_SSE_KEEPALIVE_MS, default 15 s). */
   sseKeepAliveMs: number;
+  /** The door opens this long before the event starts (TICKET_CHECK_IN_OPENS_BEFORE_MINUTES, default 120); it closes at the event's end. */
+  checkInOpensBeforeMinutes: number;
   queue: QueueSettings;
 }
 
@@ -53,6 +55,7 @@ export function ticketServiceConfig(_config: PlatformConfig, env: Env = process.
     sweepBatchSize: readInteger(env, 'TICKET_SWEEP_BATCH_SIZE', 500, 1, 10_000),
     liveCoalesceMs: readInteger(env, 'TICKET_LIVE_COALESCE_MS', 250, 10, 10_000),
     sseKeepAliveMs: readInteger(env, 'TICKET_SSE_KEEPALIVE_MS', 15_000, 50, 300_000),
+    checkInOpensBeforeMinutes: readInteger(env, 'TICKET_CHECK_IN_OPENS_BEFORE_MINUTES', 120, 0, 10_080),
     queue: readQueueSettings(env, holdTtlSeconds),
   };
 }

@@ -248,6 +248,63 @@ export class WrongEventError extends ConflictError {
   }
 }
 
+export class NotEventStaffError extends AppError {
+  constructor() {
+    super(
+      403,
+      'not_event_staff',
+      "You do not work the door for this event's organizer: ask the organizer to add you as staff",
+    );
+  }
+}
+
+export class CheckinNotOpenError extends ConflictError {
+  constructor(opensAt: Date) {
+    super(`Check-in opens at ${opensAt.toISOString()}: do not admit yet`, 'checkin_not_open', {
+      field: 'code',
+      opensAt: opensAt.toISOString(),
+    });
+  }
+}
+
+export class CheckinClosedError extends ConflictError {
+  constructor(endedAt: Date) {
+    super(`The event ended at ${endedAt.toISOString()}: check-in is closed`, 'checkin_closed', {
+      field: 'code',
+      endedAt: endedAt.toISOString(),
+    });
+  }
+}
+
+export class DoorUnknownError extends ConflictError {
+  constructor() {
+    super(
+      "The event's organizer and schedule have not reached the ticket service: only an admin can scan its tickets",
+      'event_door_unknown',
+      { field: 'code' },
+    );
+  }
+}
+
+export class OtherOrganizerError extends AppError {
+  constructor() {
+    super(
+      403,
+      'not_your_organizer_account',
+      'Organizers manage their own door staff only; leave out organizerId',
+      {
+        field: 'organizerId',
+      },
+    );
+  }
+}
+
+export class DoorStaffNotFoundError extends NotFoundError {
+  constructor() {
+    super('The staff assignment', 'staff_not_assigned');
+  }
+}
+
 // ---------------------------------------------------------------- the waiting room
 
 export class NoWaitingRoomError extends ConflictError {

@@ -13,6 +13,7 @@ import {
   newId,
 } from '@ticketing/platform';
 import type { TicketCatalogue } from './catalogue.js';
+import { updateDoorFacts } from './door-repository.js';
 import { InvalidInventoryError, InventoryConflictError } from './errors.js';
 import { CONSUMER_GROUP, ticketCancelled } from './events.js';
 import type { ChangeAnnouncer } from './live-availability.js';
@@ -161,6 +162,9 @@ export async function createInventory(
       stageY: stage?.y ?? null,
       createdAt: now,
       cancelledAt: null,
+      organizerId: body.door?.organizerId ?? null,
+      startsAt: body.door ? new Date(body.door.startsAt) : null,
+      endsAt: body.door ? new Date(body.door.endsAt) : null,
     });
     // The waiting room rides along (outside the fingerprint: it may change until the on-sale).
     const setWaitingRoom = async () => {
@@ -178,6 +182,13 @@ export async function createInventory(
       const existing = await repository.findInventory(tx, eventId);
       if (existing?.fingerprint !== fingerprint) throw new InventoryConflictError();
       await setWaitingRoom();
+      // So are the door facts: an event may be rescheduled after it was published.
+      if (body.door)
+        await updateDoorFacts(tx, eventId, {
+          organizerId: body.door.organizerId,
+          startsAt: new Date(body.door.startsAt),
+          endsAt: new Date(body.door.endsAt),
+        });
       return { eventId, created: false, tickets: existing.ticketCount };
     }
     const types = body.ticketTypes.map((type, index) => ({

@@ -56,7 +56,7 @@ const ticketColumns = (alias = '') => {
 const TICKET_COLUMNS = ticketColumns();
 
 /** Timestamps in rows of raw statements: Drizzle's pg driver hands them over as text. */
-const TIMESTAMP_FIELDS = ['soldAt', 'checkedInAt'] as const;
+const TIMESTAMP_FIELDS = ['soldAt', 'checkedInAt', 'startsAt', 'endsAt'] as const;
 
 const rowsOf = async <T>(query: Promise<{ rows: unknown[] }>): Promise<T[]> => {
   const rows = (await query).rows as Record<string, unknown>[];
@@ -734,6 +734,12 @@ export interface ETicketForCheckin {
   codeId: string;
   ticketId: string;
   eventId: string;
+  /** The event's door facts (null for an inventory created before the event service sent them). */
+  organizerId: string | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  /** Whether the scanning staff member works for the event's organizer. */
+  staffAssigned: boolean;
   revokedReason: 'refunded' | 'event_cancelled' | null;
   checkedInAt: Date | null;
   checkedInBy: string | null;
@@ -742,14 +748,23 @@ export interface ETicketForCheckin {
   ticketTypeName: string | null;
 }
 
-export async function findETicket(db: Executor, codeId: string): Promise<ETicketForCheckin | undefined> {
+/** The e-ticket, its event's door facts and whether staffId works for the event's organizer: one statement per scan. */
+export async function findETicket(
+  db: Executor,
+  codeId: string,
+  staffId: string,
+): Promise<ETicketForCheckin | undefined> {
   const [row] = await rowsOf<ETicketForCheckin>(
     db.execute(sql`
       SELECT e.code_id AS "codeId", e.ticket_id AS "ticketId", e.event_id AS "eventId",
+             i.organizer_id AS "organizerId", i.starts_at AS "startsAt", i.ends_at AS "endsAt",
+             EXISTS (SELECT 1 FROM tickets.door_staff ds
+                     WHERE ds.organizer_id = i.organizer_id AND ds.staff_id = ${staffId}) AS "staffAssigned",
              e.revoked_reason AS "revokedReason", e.checked_in_at AS "checkedInAt",
              e.checked_in_by AS "checkedInBy", t.label, t.category, tt.name AS "ticketTypeName"
       FROM tickets.e_tickets e
       JOIN tickets.tickets t ON t.id = e.ticket_id
+      JOIN tickets.inventories i ON i.event_id = e.event_id
       LEFT JOIN tickets.ticket_types tt ON tt.id = t.ticket_type_id
       WHERE e.code_id = ${codeId}`),
   );

@@ -14,6 +14,7 @@ import { liftAccountBlock, listAccountBlocks } from './account-caps.js';
 import type { TicketServiceDeps } from './app.js';
 import * as availability from './availability.js';
 import { checkIn } from './checkin.js';
+import * as doorStaff from './door-staff.js';
 import * as eTickets from './e-tickets.js';
 import * as holds from './holds.js';
 import { createInventory } from './inventory.js';
@@ -27,6 +28,9 @@ import {
   ConfigureWaitingRoomBody,
   CreateHoldBody,
   CreateInventoryBody,
+  DoorStaffList,
+  DoorStaffQuery,
+  DoorStaffView,
   EventFilterQuery,
   EventIdParams,
   HoldList,
@@ -34,6 +38,7 @@ import {
   IdParams,
   INVENTORY_BODY_LIMIT_BYTES,
   InventoryCreated,
+  InventoryDoor,
   JoinQueueBody,
   OrderIdParams,
   PublicKeys,
@@ -46,6 +51,7 @@ import {
   SellHoldBody,
   SoldHold,
   SoldTicket,
+  StaffIdParams,
   SwitchWaitingRoomBody,
   TicketList,
   VerifiedAdmission,
@@ -417,10 +423,89 @@ export function registerRoutes(app: HttpApp, deps: TicketServiceDeps): void {
         response: { 200: CheckinResult, ...problems },
       },
     },
-    async (request) => checkIn(deps, requireIdentity(request).userId, request.body),
+    async (request) => checkIn(deps, requireIdentity(request), request.body),
+  );
+
+  app.get(
+    '/api/v1/checkin/staff',
+    {
+      config: { access: { roles: ['ORGANIZER', 'ADMIN'] } },
+      schema: {
+        tags: ['checkin'],
+        summary: "The staff accounts that scan my events (organizers), or an organizer's (admins)",
+        security: bearer,
+        querystring: DoorStaffQuery,
+        response: { 200: DoorStaffList, ...problems },
+      },
+    },
+    async (request) => doorStaff.listDoorStaff(deps, requireIdentity(request), request.query.organizerId),
+  );
+
+  app.put(
+    '/api/v1/checkin/staff/:staffId',
+    {
+      config: { access: { roles: ['ORGANIZER', 'ADMIN'] } },
+      schema: {
+        tags: ['checkin'],
+        summary: "Let a STAFF account scan my events (organizers) or an organizer's (admins); idempotent",
+        security: bearer,
+        params: StaffIdParams,
+        querystring: DoorStaffQuery,
+        response: { 200: DoorStaffView, ...problems },
+      },
+    },
+    async (request) =>
+      doorStaff.assignDoorStaff(
+        deps,
+        requireIdentity(request),
+        request.params.staffId,
+        request.query.organizerId,
+      ),
+  );
+
+  app.delete(
+    '/api/v1/checkin/staff/:staffId',
+    {
+      config: { access: { roles: ['ORGANIZER', 'ADMIN'] } },
+      schema: {
+        tags: ['checkin'],
+        summary: "Stop a staff account scanning my events (organizers) or an organizer's (admins)",
+        security: bearer,
+        params: StaffIdParams,
+        querystring: DoorStaffQuery,
+        response: { 204: Type.Null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      await doorStaff.removeDoorStaff(
+        deps,
+        requireIdentity(request),
+        request.params.staffId,
+        request.query.organizerId,
+      );
+      return reply.status(204).send(null);
+    },
   );
 
   // ------------------------------------------------------------ other services
+
+  app.put(
+    '/api/v1/internal/inventory/:eventId/door',
+    {
+      config: { access: 'internal' },
+      schema: {
+        tags: ['internal'],
+        summary: 'Set whose event an inventory is and when it runs (the event service, on a reschedule)',
+        params: EventIdParams,
+        body: InventoryDoor,
+        response: { 204: Type.Null(), ...problems },
+      },
+    },
+    async (request, reply) => {
+      await doorStaff.setDoorFacts(deps, request.params.eventId, request.body);
+      return reply.status(204).send(null);
+    },
+  );
 
   app.put(
     '/api/v1/internal/inventory/:eventId',

@@ -12,6 +12,7 @@ export {
   CreateInventoryBody,
   HoldView,
   InventoryCreated,
+  InventoryDoor,
   JoinQueueBody,
   QueueChallenge,
   QueuePlaceView,
@@ -58,3 +59,23 @@ export const PublicKeys = Type.Object({ keys: Type.Array(Type.Object({}, { addit
 
 /** Large venues: 200,000 seats of JSON are some 60 MB. */
 export const INVENTORY_BODY_LIMIT_BYTES = 128 * 1024 * 1024;
+
+export const StaffIdParams = Type.Object({ staffId: Id });
+
+export const DoorStaffQuery = Type.Object(
+  {
+    organizerId: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Admins: the organizer account (default: your own)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DoorStaffView = Type.Object({
+  organizerId: Id,
+  staffId: Id,
+  assignedBy: Id,
+  assignedAt: Type.String({ format: 'date-time' }),
+});
+
+export const DoorStaffList = Type.Object({ organizerId: Id, items: Type.Array(DoorStaffView) });

@@ -5,6 +5,7 @@ import {
   doublePrecision,
   integer,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
   uuid,
@@ -28,6 +29,10 @@ export const inventories = ticketsSchema.table('inventories', {
   stageY: doublePrecision('stage_y'),
   createdAt: instant('created_at').notNull(),
   cancelledAt: instant('cancelled_at'),
+  /** The door facts (all three or none): whose event, and when it runs. */
+  organizerId: uuid('organizer_id'),
+  startsAt: instant('starts_at'),
+  endsAt: instant('ends_at'),
 });
 
 export const ticketTypes = ticketsSchema.table('ticket_types', {
@@ -175,6 +180,19 @@ export const accountLimitAllowances = ticketsSchema.table('account_limit_allowan
 });
 
 export type InventoryRow = typeof inventories.$inferSelect;
+
+/** Staff accounts that scan an organizer's events. */
+export const doorStaff = ticketsSchema.table(
+  'door_staff',
+  {
+    organizerId: uuid('organizer_id').notNull(),
+    staffId: uuid('staff_id').notNull(),
+    assignedBy: uuid('assigned_by').notNull(),
+    assignedAt: instant('assigned_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.organizerId, table.staffId] })],
+);
+export type DoorStaffRow = typeof doorStaff.$inferSelect;
 export type WaitingRoomRow = typeof waitingRooms.$inferSelect;
 export type QueuePlaceRow = typeof queuePlaces.$inferSelect;
 export type TicketTypeRow = typeof ticketTypes.$inferSelect;

@@ -25,6 +25,7 @@ import {
   publishInventory,
   sell,
   startTicketPlatform,
+  TEST_ORGANIZER_ID,
   type TicketTestPlatform,
   type Venue,
   venue,
@@ -43,7 +44,7 @@ beforeAll(async () => {
       ticketTypes: [{ name: 'Standing', price: 2000, quantity: 30 }],
     }),
   );
-  // A door scanner: an account an admin gave the STAFF role.
+  // A door scanner: an account an admin gave the STAFF role, working for the venues' organizer.
   const { account, user } = await registerAndLogin(t.gatewayUrl);
   const admin = await login(t.gatewayUrl, TEST_ADMIN.username, TEST_ADMIN.password);
   const promoted = await call(t.gatewayUrl, 'PUT', `/api/v1/users/${user.id}/roles`, {
@@ -51,6 +52,13 @@ beforeAll(async () => {
     body: { roles: ['USER', 'STAFF'] },
   });
   expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
+  const assigned = await call(
+    t.gatewayUrl,
+    'PUT',
+    `/api/v1/checkin/staff/${user.id}?organizerId=${TEST_ORGANIZER_ID}`,
+    { token: admin.accessToken },
+  );
+  expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
   staffToken = (await login(t.gatewayUrl, account.username, account.password)).accessToken;
 });
 afterAll(() => t?.stop());

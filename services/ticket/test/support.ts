@@ -93,6 +93,18 @@ export interface Venue {
   ticketTypeId(name: string): string;
 }
 
+/** The organizer every venue() belongs to unless the test names another. */
+export const TEST_ORGANIZER_ID = randomUUID();
+
+/** Door facts: whose event and when it runs (by default it starts in an hour, so its door is open). */
+export function door(
+  organizerId: string = TEST_ORGANIZER_ID,
+  startsAt = new Date(Date.now() + 3_600_000),
+  endsAt = new Date(startsAt.getTime() + 3 * 3_600_000),
+): NonNullable<CreateInventoryBody['door']> {
+  return { organizerId, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() };
+}
+
 const rowName = (index: number) =>
   index < 26
     ? String.fromCharCode(65 + index)
@@ -133,7 +145,15 @@ export function venue(
   const ticketTypes = (plan.ticketTypes ?? []).map((type) => ({ ticketTypeId: randomUUID(), ...type }));
   return {
     eventId: randomUUID(),
-    body: { currency: 'EUR', salesStartAt: null, salesEndAt: null, seats, ticketTypes, ...extra },
+    body: {
+      currency: 'EUR',
+      salesStartAt: null,
+      salesEndAt: null,
+      seats,
+      ticketTypes,
+      door: door(),
+      ...extra,
+    },
     seat(section, row, number) {
       const id = seatIds.get(`${section}|${row}|${number}`);
       if (!id) throw new Error(`no seat ${section} ${row} ${number}`);

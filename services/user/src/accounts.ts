@@ -1,25 +1,29 @@
-// Accounts: registration, profiles, passwords, roles and the first admin.
+// Accounts: registration, profiles, passwords, roles, suspension and the first admin.
 import { randomBytes } from 'node:crypto';
 import { Topics, type UserRegisteredPayload, type UserView } from '@ticketing/contracts';
 import {
   appendToOutbox,
-  type Clock,
-  type Database,
   type Executor,
+  type Logger,
   NotFoundError,
   newId,
   type Role,
 } from '@ticketing/platform';
-import { DuplicateAccountError, OwnAdminRoleError, WrongCurrentPasswordError } from './errors.js';
+import { type CutoffDeps, cutAccessTokens, publishCutoff } from './access-token-cutoffs.js';
+import {
+  DuplicateAccountError,
+  OwnAccountSuspensionError,
+  OwnAdminRoleError,
+  WrongCurrentPasswordError,
+} from './errors.js';
+import { accountKeyOf, clearFailedLogins } from './login-throttle.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import * as repository from './repository.js';
 import type { RegisterBody, UpdateProfileBody } from './schema.js';
 import type { UserRow } from './tables.js';
 
-export interface AccountDeps {
-  db: Database;
-  clock: Clock;
-}
+/** A role, status or password change cuts the user's access tokens, so AccountDeps reaches the cache. */
+export type AccountDeps = CutoffDeps;
 
 export const USER_SCHEMA = 'users';
 
@@ -33,6 +37,7 @@ export function toUserView(row: UserRow): UserView {
     phoneNumber: row.phoneNumber,
     locale: row.locale,
     roles: row.roles as Role[],
+    status: row.status as 'ACTIVE' | 'DISABLED',
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -129,23 +134,30 @@ export async function updateProfile(
   return toUserView(updated);
 }
 
-/** Changes the password and ends every session of the user, so a stolen refresh token dies too. */
+/**
+ * Changes the password and ends every session and access token of the user, so a stolen refresh
+ * or access token dies too; failed logins on record are forgotten (the owner is back in control).
+ */
 export async function changePassword(
   deps: AccountDeps,
   userId: string,
   currentPassword: string,
   newPassword: string,
+  logger?: Pick<Logger, 'warn'>,
 ): Promise<void> {
   const user = await repository.findUserById(deps.db.orm, userId);
   if (!user) throw new NotFoundError('The user');
   if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new WrongCurrentPasswordError();
   checkPasswordPolicy('newPassword', newPassword, [user.username, user.email]);
   const passwordHash = await hashPassword(newPassword);
-  await deps.db.transaction(async (tx) => {
+  const cutoff = await deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     await repository.updateUser(tx, userId, { passwordHash, passwordChangedAt: now }, now);
     await repository.revokeAllRefreshTokensOfUser(tx, userId, now);
+    return cutAccessTokens(deps, tx, userId, now);
   });
+  await publishCutoff(deps, cutoff, logger);
+  await clearFailedLogins(deps, accountKeyOf(userId, ''));
 }
 
 export async function searchUsers(
@@ -168,10 +180,58 @@ export async function setRoles(
   actorId: string,
   userId: string,
   roles: Role[],
+  logger?: Pick<Logger, 'warn'>,
 ): Promise<UserView> {
   if (actorId === userId && !roles.includes('ADMIN')) throw new OwnAdminRoleError();
-  const updated = await repository.updateUser(deps.db.orm, userId, { roles }, deps.clock.now());
+  // Tokens carry the roles they were issued with: the user's next request must not use the old
+  // ones. The same roles again change nothing, and cut nothing.
+  const { updated, cutoff } = await deps.db.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const before = await repository.lockUser(tx, userId);
+    if (!before) return { updated: undefined, cutoff: undefined };
+    const updated = await repository.updateUser(tx, userId, { roles }, now);
+    const same = before.roles.length === roles.length && roles.every((role) => before.roles.includes(role));
+    return { updated, cutoff: same ? undefined : await cutAccessTokens(deps, tx, userId, now) };
+  });
   if (!updated) throw new NotFoundError('The user');
+  if (cutoff) await publishCutoff(deps, cutoff, logger);
+  return toUserView(updated);
+}
+
+/**
+ * Suspends an account (an admin's decision): its sessions end, its access tokens are refused
+ * from the next request, and login answers account_disabled until an admin reactivates it.
+ */
+export async function suspendUser(
+  deps: AccountDeps,
+  actorId: string,
+  userId: string,
+  logger?: Pick<Logger, 'warn' | 'info'>,
+): Promise<UserView> {
+  if (actorId === userId) throw new OwnAccountSuspensionError();
+  const { updated, cutoff } = await deps.db.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const updated = await repository.updateUserStatus(tx, userId, 'DISABLED', now);
+    if (!updated) return { updated, cutoff: undefined };
+    await repository.revokeAllRefreshTokensOfUser(tx, userId, now);
+    return { updated, cutoff: await cutAccessTokens(deps, tx, userId, now) };
+  });
+  if (!updated || !cutoff) throw new NotFoundError('The user');
+  await publishCutoff(deps, cutoff, logger);
+  logger?.info({ actorId, userId }, 'account suspended');
+  return toUserView(updated);
+}
+
+/** Lets a suspended account log in again (its old sessions stay ended). */
+export async function reactivateUser(
+  deps: AccountDeps,
+  actorId: string,
+  userId: string,
+  logger?: Pick<Logger, 'info'>,
+): Promise<UserView> {
+  const updated = await repository.updateUserStatus(deps.db.orm, userId, 'ACTIVE', deps.clock.now());
+  if (!updated) throw new NotFoundError('The user');
+  logger?.info({ actorId, userId }, 'account reactivated');
   return toUserView(updated);
 }
 

@@ -6,15 +6,15 @@ import {
   type ServiceContext,
 } from '@ticketing/platform';
 import { Counter } from 'prom-client';
+import { mirrorRevocations } from './access-token-cutoffs.js';
 import { ensureFirstAdmin } from './accounts.js';
 import { userServiceConfig } from './config.js';
+import { forgetOldFailedLogins } from './login-throttle.js';
 import { registerRoutes } from './routes.js';
-import { mirrorRevocations, type SessionDeps } from './sessions.js';
+import type { SessionDeps } from './sessions.js';
 import { AccessTokenSigner } from './signing-keys.js';
 
-export interface UserServiceDeps extends SessionDeps {
-  accessTokenTtlSeconds: number;
-}
+export type UserServiceDeps = SessionDeps;
 
 export async function buildUserService(context: ServiceContext): Promise<RunningService> {
   const app = await createServiceApp(context, 'user', {
@@ -30,6 +30,7 @@ export async function buildUserService(context: ServiceContext): Promise<Running
     signer,
     refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
     accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+    loginThrottle: settings.loginThrottle,
   };
   const registrations = new Counter({
     name: 'users_registered_total',
@@ -60,12 +61,16 @@ export async function buildUserService(context: ServiceContext): Promise<Running
   } else if (admin) {
     context.logger.info({ username: admin.username }, 'first admin account created from ADMIN_* settings');
   }
-  // Rebuilds the gateway's revocation list in the cache store after a Redis restart emptied it.
+  // Rebuilds the gateway's revocation list in the cache store after a Redis restart emptied it,
+  // and forgets failed logins nobody repeated for a day.
   const mirror = new PeriodicTask(
     'revocation mirror',
     settings.revocationMirrorIntervalMs,
     context.logger,
-    () => mirrorRevocations(deps),
+    async () => {
+      await mirrorRevocations(deps);
+      await forgetOldFailedLogins(deps);
+    },
   );
   return {
     app,

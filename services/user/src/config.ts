@@ -9,6 +9,7 @@ import {
   refuseWeakSecret,
   requireInDeployment,
 } from '@ticketing/platform';
+import type { LoginThrottlePolicy } from './login-throttle.js';
 import { DEMO_PASSWORD } from './seed.js';
 
 export interface UserServiceConfig {
@@ -17,6 +18,12 @@ export interface UserServiceConfig {
   admin: PlatformConfig['admin'];
   /** How often logged-out tokens are copied into the cache store again (USER_REVOCATION_MIRROR_INTERVAL_MS, default 30 s). */
   revocationMirrorIntervalMs: number;
+  /**
+   * Per-account login throttling: USER_LOGIN_THROTTLE_AFTER_FAILURES (default 5),
+   * USER_LOGIN_THROTTLE_FIRST_BLOCK_SECONDS (30, doubling per further failure) and
+   * USER_LOGIN_THROTTLE_MAX_BLOCK_SECONDS (900).
+   */
+  loginThrottle: LoginThrottlePolicy;
 }
 
 export function userServiceConfig(
@@ -38,6 +45,7 @@ export function userServiceConfig(
     );
   }
   refuseWeakSecret(environment, 'ADMIN_PASSWORD', admin.password);
+  const firstBlockSeconds = readInteger(env, 'USER_LOGIN_THROTTLE_FIRST_BLOCK_SECONDS', 30, 1, 86_400);
   return {
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -49,5 +57,16 @@ export function userServiceConfig(
       100,
       3_600_000,
     ),
+    loginThrottle: {
+      afterFailures: readInteger(env, 'USER_LOGIN_THROTTLE_AFTER_FAILURES', 5, 1, 1_000),
+      firstBlockSeconds,
+      maxBlockSeconds: readInteger(
+        env,
+        'USER_LOGIN_THROTTLE_MAX_BLOCK_SECONDS',
+        Math.max(900, firstBlockSeconds),
+        firstBlockSeconds,
+        86_400,
+      ),
+    },
   };
 }

@@ -47,3 +47,31 @@ export class OwnAdminRoleError extends ConflictError {
     });
   }
 }
+
+/**
+ * Too many failed logins for one account name, known or not (the same answer for both, so it
+ * tells nothing about whether the account exists).
+ */
+export class LoginThrottledError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      429,
+      'login_throttled',
+      `Too many failed logins for this account; try again in ${retryAfterSeconds} s, or log in from a device you used before`,
+      { retryAfterSeconds },
+    );
+  }
+}
+
+/** Said only after the right password, so it tells an attacker nothing they could not see anyway. */
+export class AccountDisabledError extends AppError {
+  constructor() {
+    super(403, 'account_disabled', 'This account has been suspended; contact support to reactivate it');
+  }
+}
+
+export class OwnAccountSuspensionError extends ConflictError {
+  constructor() {
+    super('You cannot suspend your own account', 'cannot_suspend_self', { field: 'id' });
+  }
+}

@@ -2,6 +2,7 @@
 import { AccessTokenRevocation, Problem } from '@ticketing/contracts';
 import { type HttpApp, requireIdentity } from '@ticketing/platform';
 import { Type } from 'typebox';
+import * as cutoffs from './access-token-cutoffs.js';
 import * as accounts from './accounts.js';
 import type { UserServiceDeps } from './app.js';
 import {
@@ -10,6 +11,7 @@ import {
   LoginBody,
   RefreshBody,
   RegisterBody,
+  RevocationQuery,
   SetRolesBody,
   TokenPair,
   UpdateProfileBody,
@@ -20,7 +22,15 @@ import {
 } from './schema.js';
 import * as sessions from './sessions.js';
 
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 503: Problem };
+const problems = {
+  400: Problem,
+  401: Problem,
+  403: Problem,
+  404: Problem,
+  409: Problem,
+  429: Problem,
+  503: Problem,
+};
 const bearer = [{ bearerAuth: [] }];
 
 export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
@@ -80,7 +90,7 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
         response: { 200: TokenPair, ...problems },
       },
     },
-    async (request) => sessions.refresh(deps, request.body.refreshToken, clientInfo(request)),
+    async (request) => sessions.refresh(deps, request.body.refreshToken, clientInfo(request), request.log),
   );
 
   app.post(
@@ -95,13 +105,7 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
       },
     },
     async (request, reply) => {
-      await sessions.logout(
-        deps,
-        request.body.refreshToken,
-        request.identity,
-        deps.accessTokenTtlSeconds,
-        request.log,
-      );
+      await sessions.logout(deps, request.body.refreshToken, request.identity, request.log);
       return reply.status(204).send(null);
     },
   );
@@ -112,12 +116,20 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
       config: { access: 'internal' },
       schema: {
         tags: ['internal'],
-        summary: 'Whether an access token was logged out (the gateway asks when its cache is down)',
+        summary:
+          "Whether an access token was logged out or issued before its user's cut-off (the gateway asks when its cache is down)",
         params: Type.Object({ tokenId: Type.String({ format: 'uuid' }) }),
+        querystring: RevocationQuery,
         response: { 200: AccessTokenRevocation, ...problems },
       },
     },
-    async (request) => ({ revoked: await sessions.isAccessTokenRevoked(deps, request.params.tokenId) }),
+    async (request) => ({
+      revoked: await cutoffs.isAccessTokenRevoked(deps, {
+        tokenId: request.params.tokenId,
+        userId: request.query.userId,
+        issuedAtMs: request.query.issuedAt,
+      }),
+    }),
   );
 
   app.get(
@@ -167,6 +179,7 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
         requireIdentity(request).userId,
         request.body.currentPassword,
         request.body.newPassword,
+        request.log,
       );
       return reply.status(204).send(null);
     },
@@ -216,6 +229,44 @@ export function registerRoutes(app: HttpApp, deps: UserServiceDeps): void {
       },
     },
     async (request) =>
-      accounts.setRoles(deps, requireIdentity(request).userId, request.params.id, request.body.roles),
+      accounts.setRoles(
+        deps,
+        requireIdentity(request).userId,
+        request.params.id,
+        request.body.roles,
+        request.log,
+      ),
+  );
+
+  app.post(
+    '/api/v1/users/:id/suspend',
+    {
+      config: { access: { roles: ['ADMIN'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'Suspend an account: its sessions and access tokens end, login is refused (admin)',
+        security: bearer,
+        params: UserIdParams,
+        response: { 200: UserView, ...problems },
+      },
+    },
+    async (request) =>
+      accounts.suspendUser(deps, requireIdentity(request).userId, request.params.id, request.log),
+  );
+
+  app.post(
+    '/api/v1/users/:id/reactivate',
+    {
+      config: { access: { roles: ['ADMIN'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'Let a suspended account log in again (admin)',
+        security: bearer,
+        params: UserIdParams,
+        response: { 200: UserView, ...problems },
+      },
+    },
+    async (request) =>
+      accounts.reactivateUser(deps, requireIdentity(request).userId, request.params.id, request.log),
   );
 }

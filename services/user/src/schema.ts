@@ -37,6 +37,14 @@ export const LoginBody = Type.Object(
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Username or email' })),
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
     password: Password,
+    previousRefreshToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'The refresh token this device last held, even expired or logged out: a device the account used before is not held back by its failed-login block',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -83,6 +91,16 @@ export const UserPage = Type.Object({
 
 export const SetRolesBody = Type.Object(
   { roles: Type.Array(RoleSchema, { minItems: 1, maxItems: 4, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+
+export const RevocationQuery = Type.Object(
+  {
+    userId: Type.Optional(Type.String({ format: 'uuid' })),
+    issuedAt: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'When the token was issued, in epoch milliseconds' }),
+    ),
+  },
   { additionalProperties: false },
 );
 

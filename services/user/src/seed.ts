@@ -32,7 +32,12 @@ const DEMO_USERS = [
 
 export async function seedUsers(context: ServiceContext): Promise<void> {
   if (context.config.environment === 'production') throw new Error('the demo seed never runs in production');
-  const deps = { db: context.db, clock: context.clock };
+  const deps = {
+    db: context.db,
+    clock: context.clock,
+    cache: context.cache,
+    accessTokenTtlSeconds: context.config.accessTokenTtlSeconds,
+  };
   for (const demo of DEMO_USERS) {
     if (await findUserByLogin(context.db.orm, { username: demo.username })) continue;
     const { roles, ...profile } = demo;

@@ -36,10 +36,17 @@ export class AccessTokenSigner {
     this.signingKey = { kid: active.kid, key: await importJWK(active.privateJwk, ALGORITHM) };
   }
 
-  async sign(subject: AccessTokenSubject): Promise<{ token: string; tokenId: string; expiresIn: number }> {
+  /**
+   * issuedAt is when the subject's roles and status were read (default: now), to the millisecond
+   * (`iat` may carry a fraction, RFC 7519 §2): a cut-off set after that read refuses the token.
+   */
+  async sign(
+    subject: AccessTokenSubject,
+    readAt: Date = this.clock.now(),
+  ): Promise<{ token: string; tokenId: string; expiresIn: number }> {
     if (!this.signingKey) await this.load();
     const tokenId = randomUUID();
-    const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
+    const issuedAt = readAt.getTime() / 1000;
     const token = await new SignJWT({ roles: subject.roles, username: subject.username })
       .setProtectedHeader({ alg: ALGORITHM, kid: this.signingKey!.kid, typ: 'JWT' })
       .setIssuer(ACCESS_TOKEN_ISSUER)
@@ -47,7 +54,7 @@ export class AccessTokenSigner {
       .setSubject(subject.id)
       .setJti(tokenId)
       .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + this.ttlSeconds)
+      .setExpirationTime(Math.floor(issuedAt) + this.ttlSeconds)
       .sign(this.signingKey!.key);
     return { token, tokenId, expiresIn: this.ttlSeconds };
   }

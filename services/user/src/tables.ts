@@ -1,5 +1,5 @@
 // Drizzle definitions of the user service's tables (the DDL is in migrations/).
-import { customType, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customType, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const usersSchema = pgSchema('users');
 
@@ -45,3 +45,20 @@ export const revokedAccessTokens = usersSchema.table('revoked_access_tokens', {
 
 export type UserRow = typeof users.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/** Per-user cut-offs: the user's access tokens issued before notBefore are refused. */
+export const accessTokenCutoffs = usersSchema.table('access_token_cutoffs', {
+  userId: uuid('user_id').primaryKey(),
+  notBefore: timestamp('not_before', { withTimezone: true, precision: 3 }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/** Failed logins per account (or per unknown name), and until when the account is held back. */
+export const loginFailures = usersSchema.table('login_failures', {
+  accountKey: text('account_key').primaryKey(),
+  failures: integer('failures').notNull(),
+  lastFailedAt: timestamp('last_failed_at', { withTimezone: true }).notNull(),
+  blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+});
+
+export type LoginFailuresRow = typeof loginFailures.$inferSelect;

@@ -167,6 +167,7 @@ describe('several instances starting at once', () => {
     expect(migrations.rows.map((row) => row.name)).toEqual([
       '0001_init.sql',
       '0002_revoked_access_tokens.sql',
+      '0003_access_token_cutoffs_and_login_failures.sql',
       'platform/0001_messaging.sql',
       'platform/0002_outbox_write_order.sql',
     ]);

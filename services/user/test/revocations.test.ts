@@ -86,4 +86,14 @@ describe('with the cache store unreachable', () => {
     await logout(t, tokens);
     expectProblem(await me(t, tokens.accessToken), 401, 'token_revoked');
   }, 60_000);
+
+  it("keeps a token issued before its user's cut-off out (a password change)", async () => {
+    const { account, tokens } = await registerAndLogin(t.gatewayUrl);
+    const changed = await call(t.gatewayUrl, 'POST', '/api/v1/users/me/password', {
+      token: tokens.accessToken,
+      body: { currentPassword: account.password, newPassword: 'another-Passphrase-7' },
+    });
+    expect(changed.status).toBe(204);
+    expectProblem(await me(t, tokens.accessToken), 401, 'token_revoked');
+  }, 60_000);
 });

@@ -167,9 +167,10 @@ export class ApiClient {
   // ------------------------------------------------------------ account
 
   async login(usernameOrEmail: string, password: string): Promise<Session> {
+    const previousRefreshToken = this.session.deviceProof();
     const tokens = await this.request<TokenPair>('POST', '/api/v1/auth/login', {
       auth: false,
-      body: { username: usernameOrEmail, password },
+      body: { username: usernameOrEmail, password, ...(previousRefreshToken && { previousRefreshToken }) },
     });
     const session = sessionFromTokens(tokens);
     this.session.set(session);

@@ -11,6 +11,12 @@ export interface Session {
 }
 
 const STORAGE_KEY = 'ticketing.session';
+/**
+ * The last refresh token this browser held, kept after logout: it proves at the next login that
+ * the account used this device before, which gets past a block an attacker's failed logins put
+ * on the account. Spent (rotated or logged out), it opens no session by itself.
+ */
+const DEVICE_KEY = 'ticketing.device';
 
 export function sessionFromTokens(tokens: TokenPair, now = Date.now()): Session {
   return {
@@ -48,11 +54,22 @@ export class SessionStore {
     return this.current;
   }
 
+  /** The refresh token this device held last, even after logout. */
+  deviceProof(): string | undefined {
+    try {
+      return this.storage?.getItem(DEVICE_KEY) ?? this.current?.refreshToken;
+    } catch {
+      return this.current?.refreshToken;
+    }
+  }
+
   set(session: Session | null): void {
     this.current = session;
     try {
-      if (session) this.storage?.setItem(STORAGE_KEY, JSON.stringify(session));
-      else this.storage?.removeItem(STORAGE_KEY);
+      if (session) {
+        this.storage?.setItem(STORAGE_KEY, JSON.stringify(session));
+        this.storage?.setItem(DEVICE_KEY, session.refreshToken);
+      } else this.storage?.removeItem(STORAGE_KEY);
     } catch {
       // Private mode without storage: the session lives as long as the tab.
     }

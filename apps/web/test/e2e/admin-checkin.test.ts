@@ -56,6 +56,30 @@ async function buyOneTicket(gatewayUrl: string, eventId: string): Promise<string
   return order.body.tickets[0].code as string;
 }
 
+/**
+ * The door opens TICKET_CHECK_IN_OPENS_BEFORE_MINUTES (two hours) before a show, and staff scan
+ * only the events of organizers they work for: the admin moves the show to tonight and lets the
+ * demo staff account scan the admin's own events.
+ */
+async function openTheDoor(gatewayUrl: string, eventId: string): Promise<void> {
+  const admin = await call(gatewayUrl, 'POST', '/api/v1/auth/login', {
+    body: { username: TEST_ADMIN.username, password: TEST_ADMIN.password },
+  });
+  const token = admin.body.accessToken as string;
+  const moved = await call(gatewayUrl, 'PATCH', `/api/v1/events/${eventId}`, {
+    token,
+    body: {
+      startsAt: new Date(Date.now() + 30 * 60_000).toISOString(),
+      endsAt: new Date(Date.now() + 3 * 3_600_000).toISOString(),
+    },
+  });
+  expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+  const staff = await call(gatewayUrl, 'GET', '/api/v1/users?q=staff&role=STAFF', { token });
+  const staffId = staff.body.items.find((user: { username: string }) => user.username === 'staff').id;
+  const assigned = await call(gatewayUrl, 'PUT', `/api/v1/checkin/staff/${staffId}`, { token });
+  expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
+}
+
 describe.skipIf(!browserTestsEnabled)('web app: admin panel and check-in on a phone', () => {
   let platform: TestPlatform;
   let browser: Browser;
@@ -147,6 +171,7 @@ describe.skipIf(!browserTestsEnabled)('web app: admin panel and check-in on a ph
         await screenshot(admin, name);
       }
 
+      await openTheDoor(platform.gatewayUrl, eventId);
       // At the door: the camera films the e-ticket (Chromium's fake camera plays a video of its QR code).
       const cameraDir = await mkdtemp(join(tmpdir(), 'web-e2e-camera-'));
       const doorBrowser = await launchChromium(await qrCodeCamera(code, cameraDir));

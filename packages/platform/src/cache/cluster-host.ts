@@ -27,6 +27,8 @@ export class ClusterCacheHost {
       switch (request.operation) {
         case 'get':
           return this.store.get(args[0] as string);
+        case 'getMany':
+          return this.store.getMany(args as string[]);
         case 'set':
           return this.store.set(args[0] as string, args[1] as string, args[2] as number);
         case 'delete':

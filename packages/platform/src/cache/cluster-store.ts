@@ -16,6 +16,7 @@ export interface IpcPeer {
 
 export type CacheOperation =
   | 'get'
+  | 'getMany'
   | 'set'
   | 'delete'
   | 'hitSlidingWindow'
@@ -84,6 +85,10 @@ export class ClusterCacheStore implements CacheStore {
 
   async get(key: string): Promise<string | null> {
     return (await this.request('get', [key])) as string | null;
+  }
+
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return (await this.request('getMany', keys)) as (string | null)[];
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

@@ -29,6 +29,10 @@ export class MemoryCacheStore implements CacheStore {
     return entry.value;
   }
 
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
   }

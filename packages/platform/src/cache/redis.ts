@@ -78,6 +78,11 @@ export class RedisCacheStore implements CacheStore {
     return this.traced('GET', () => this.client.get(this.prefix + key));
   }
 
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.traced('MGET', () => this.client.mget(...keys.map((key) => this.prefix + key)));
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     await this.traced('SET', () =>
       this.client.set(this.prefix + key, value, 'PX', Math.max(1, Math.trunc(ttlMs))),

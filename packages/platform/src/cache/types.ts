@@ -18,6 +18,8 @@ export type MessageListener = (message: string) => void;
 export interface CacheStore {
   readonly kind: 'memory' | 'redis' | 'cluster';
   get(key: string): Promise<string | null>;
+  /** Several keys in one round trip (Redis MGET), in the order asked; null for each missing one. */
+  getMany(keys: string[]): Promise<(string | null)[]>;
   /** ttlMs is required: nothing lives in the cache forever. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   delete(...keys: string[]): Promise<void>;
