@@ -1,7 +1,7 @@
 // The ticket service's SQL, and only SQL. Every function takes a database or a transaction
 // first. The statements that decide who gets a ticket are plain SQL, named for what they lock.
 import type { Executor } from '@ticketing/platform';
-import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import {
   accountLimitAllowances,
   accountLimitRefusals,
@@ -573,11 +573,29 @@ export async function sellTicketsOfHold(
   );
 }
 
-export async function markHoldSold(tx: Executor, holdId: string, orderId: string, now: Date): Promise<void> {
-  await tx
+/**
+ * The hold becomes SOLD to the order — only its owner's, only while ACTIVE and unexpired at
+ * `now` — and stays locked until commit; undefined when it is not (the caller reads why).
+ */
+export async function markHoldSoldIfLive(
+  tx: Executor,
+  holdId: string,
+  sale: { orderId: string; userId: string },
+  now: Date,
+): Promise<HoldRow | undefined> {
+  const [row] = await tx
     .update(holds)
-    .set({ status: 'SOLD', orderId, endedAt: now, endReason: 'sold' })
-    .where(eq(holds.id, holdId));
+    .set({ status: 'SOLD', orderId: sale.orderId, endedAt: now, endReason: 'sold' })
+    .where(
+      and(
+        eq(holds.id, holdId),
+        eq(holds.userId, sale.userId),
+        eq(holds.status, 'ACTIVE'),
+        gt(holds.expiresAt, now),
+      ),
+    )
+    .returning();
+  return row;
 }
 
 export async function insertETickets(tx: Executor, rows: (typeof eTickets.$inferInsert)[]): Promise<void> {

@@ -72,18 +72,29 @@ async function soldHoldView(
 export async function sellHold(deps: SaleDeps, holdId: string, sale: SellHoldBody): Promise<SoldHold> {
   const sold = await withRetryOnDeadlock(() =>
     deps.db.transaction(async (tx) => {
-      // The sweeper skips a hold locked here, and a sale waits for a sweep that got there first.
-      const hold = await repository.lockHold(tx, holdId);
-      if (!hold) throw new HoldNotFoundError();
-      if (hold.userId !== sale.userId) throw new HoldNotOwnedError();
-      if (hold.status === 'SOLD') {
-        if (hold.orderId !== sale.orderId) throw new HoldSoldToAnotherOrderError();
-        return { hold, fresh: false as const };
-      }
-      if (hold.status === 'EXPIRED') throw new HoldExpiredError(hold.expiresAt);
-      if (hold.status !== 'ACTIVE') throw new HoldNotActiveError(hold.status, hold.endReason);
       const now = deps.clock.now();
-      if (hold.expiresAt <= now) throw new HoldExpiredError(hold.expiresAt);
+      // The hold is marked sold first, in the statement that checks it may be (the sweeper skips
+      // a hold locked here, and a sale waits for a sweep that got there first); only when it may
+      // not is it read, to say why — or to answer the same sale again.
+      const hold = await repository.markHoldSoldIfLive(tx, holdId, sale, now).catch((error) => {
+        if (isUniqueViolation(error, 'holds_order_unique'))
+          throw new ConflictError('The order already bought another hold', 'order_already_used', {
+            field: 'orderId',
+          });
+        throw error;
+      });
+      if (!hold) {
+        const found = await repository.lockHold(tx, holdId);
+        if (!found) throw new HoldNotFoundError();
+        if (found.userId !== sale.userId) throw new HoldNotOwnedError();
+        if (found.status === 'SOLD') {
+          if (found.orderId !== sale.orderId) throw new HoldSoldToAnotherOrderError();
+          return { hold: found, fresh: false as const };
+        }
+        if (found.status === 'EXPIRED' || found.status === 'ACTIVE')
+          throw new HoldExpiredError(found.expiresAt);
+        throw new HoldNotActiveError(found.status, found.endReason);
+      }
       const tickets = await repository.sellTicketsOfHold(tx, hold.id, sale.orderId, sale.userId, now);
       if (tickets.length !== hold.ticketCount) {
         throw new AppError(
@@ -94,13 +105,6 @@ export async function sellHold(deps: SaleDeps, holdId: string, sale: SellHoldBod
           false,
         );
       }
-      await repository.markHoldSold(tx, hold.id, sale.orderId, now).catch((error) => {
-        if (isUniqueViolation(error, 'holds_order_unique'))
-          throw new ConflictError('The order already bought another hold', 'order_already_used', {
-            field: 'orderId',
-          });
-        throw error;
-      });
       const eTickets = [];
       for (const ticket of tickets) {
         const { codeId, code } = await deps.signer.issue({ ticketId: ticket.id, eventId: ticket.eventId });
@@ -122,13 +126,7 @@ export async function sellHold(deps: SaleDeps, holdId: string, sale: SellHoldBod
         ),
       ]);
       return {
-        hold: {
-          ...hold,
-          status: 'SOLD' as const,
-          orderId: sale.orderId,
-          endedAt: now,
-          endReason: 'sold' as const,
-        },
+        hold,
         fresh: true as const,
         tickets,
         codes: new Map(eTickets.map((eTicket) => [eTicket.ticketId, eTicket.code])),
