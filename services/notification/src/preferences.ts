@@ -90,32 +90,25 @@ export async function chooseChannels(
   type: NotificationType,
   userIds: string[],
 ): Promise<Map<string, Channel[]>> {
-  // One after the other: the statements share the transaction's connection.
-  const rows = await repository.findPreferences(tx, userIds, type);
-  const subscribed = await repository.findUsersWithPushSubscriptions(tx, userIds);
-  const contacts = isTransactional(type) ? await repository.findContacts(tx, userIds) : [];
-  const consent = new Map<string, Switches>();
-  for (const row of rows) {
-    const switches = consent.get(row.userId) ?? { ...DEFAULT_CHANNELS };
-    switches[row.channel as Channel] = row.enabled;
-    consent.set(row.userId, switches);
-  }
-  const phoneKnown = new Set(contacts.filter((contact) => contact.phoneNumber !== null).map((c) => c.userId));
-  // A contact the user service confirmed without a phone number cannot get SMS.
-  const noPhone = new Set(
-    contacts
-      .filter((contact) => contact.phoneNumber === null && contact.fetchedAt !== null)
-      .map((c) => c.userId),
+  const facts = new Map(
+    (await repository.findChannelFacts(tx, userIds, type)).map((user) => [user.userId, user]),
   );
+  const transactional = isTransactional(type);
   const chosen = new Map<string, Channel[]>();
   for (const userId of userIds) {
-    const wants = consent.get(userId) ?? DEFAULT_CHANNELS;
+    const user = facts.get(userId);
+    const wants: Switches = { ...DEFAULT_CHANNELS, ...(user?.switches as Partial<Switches> | undefined) };
+    const subscribed = user?.pushSubscribed ?? false;
+    // What is known of the phone counts for transactional types (the delivery worker looks the
+    // number up for the others): a contact confirmed without one cannot get SMS.
+    const noPhone = transactional && (user?.noPhone ?? false);
+    const phoneKnown = transactional && (user?.phoneKnown ?? false);
     const channels: Channel[] = [];
     if (wants.email) channels.push('email');
-    if (wants.sms && !noPhone.has(userId)) channels.push('sms');
-    if (wants.push && subscribed.has(userId)) channels.push('push');
-    if (isTransactional(type) && !wants.email) {
-      const reachable = (wants.push && subscribed.has(userId)) || (wants.sms && phoneKnown.has(userId));
+    if (wants.sms && !noPhone) channels.push('sms');
+    if (wants.push && subscribed) channels.push('push');
+    if (transactional && !wants.email) {
+      const reachable = (wants.push && subscribed) || (wants.sms && phoneKnown);
       if (!reachable) channels.unshift('email');
     }
     chosen.set(userId, channels);

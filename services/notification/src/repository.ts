@@ -66,11 +66,6 @@ export async function findContact(db: Executor, userId: string): Promise<Contact
   return row;
 }
 
-export async function findContacts(db: Executor, userIds: string[]): Promise<ContactRow[]> {
-  if (userIds.length === 0) return [];
-  return db.select().from(contacts).where(inArray(contacts.userId, userIds));
-}
-
 // ---- events and who holds tickets for them
 
 /**
@@ -249,13 +244,33 @@ export async function findPushSubscriptions(db: Executor, userId: string): Promi
   return db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId));
 }
 
-export async function findUsersWithPushSubscriptions(db: Executor, userIds: string[]): Promise<Set<string>> {
-  if (userIds.length === 0) return new Set();
-  const rows = await db
-    .selectDistinct({ userId: pushSubscriptions.userId })
-    .from(pushSubscriptions)
-    .where(inArray(pushSubscriptions.userId, userIds));
-  return new Set(rows.map((row) => row.userId));
+export type ChannelFacts = {
+  userId: string;
+  /** The user's switches for the type, by channel (none: the defaults). */
+  switches: Record<string, boolean>;
+  pushSubscribed: boolean;
+  phoneKnown: boolean;
+  /** The user service confirmed the contact without a phone number. */
+  noPhone: boolean;
+};
+
+/** What choosing a message's channels needs of each user, in one read instead of three. */
+export async function findChannelFacts(
+  db: Executor,
+  userIds: string[],
+  type: string,
+): Promise<ChannelFacts[]> {
+  if (userIds.length === 0) return [];
+  const result = await db.execute<ChannelFacts>(sql`
+    SELECT u.user_id AS "userId",
+           (SELECT coalesce(json_object_agg(p.channel, p.enabled), '{}'::json)
+              FROM notifications.preferences p WHERE p.user_id = u.user_id AND p.type = ${type}) AS switches,
+           EXISTS (SELECT 1 FROM notifications.push_subscriptions s WHERE s.user_id = u.user_id) AS "pushSubscribed",
+           coalesce(c.phone_number IS NOT NULL, false) AS "phoneKnown",
+           coalesce(c.phone_number IS NULL AND c.fetched_at IS NOT NULL, false) AS "noPhone"
+    FROM unnest(${`{${userIds.join(',')}}`}::uuid[]) AS u(user_id)
+    LEFT JOIN notifications.contacts c ON c.user_id = u.user_id`);
+  return result.rows;
 }
 
 // ---- templates
