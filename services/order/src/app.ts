@@ -27,7 +27,7 @@ export async function buildOrderService(context: ServiceContext): Promise<Runnin
     payments: paymentServiceOver(context.client('payment'), settings.timeouts.paymentMs),
     catalogue: eventCatalogueOver(context.client('event'), settings.timeouts.eventMs),
     wake: () => worker?.wake(),
-    appliedPayments: new Set(),
+    chargesAnsweredHere: new Set(),
   };
   worker = new RecoveryWorker(deps);
 

@@ -71,11 +71,11 @@ export class RecoveryWorker {
   /**
    * A payment outcome arrived: the order waiting at CHARGE for it goes on now. Most outcomes
    * were answered to the purchase itself, whose saga has moved on: then there is nothing to wake
-   * (known here when this instance's saga applied it, otherwise found by the update).
+   * (known here when this instance's saga was answered the charge, otherwise found by the update).
    */
   async onPaymentSettled(event: DomainEvent): Promise<void> {
     const { orderId } = event.payload as { orderId: string };
-    if (this.deps.appliedPayments.delete(orderId)) return;
+    if (this.deps.chargesAnsweredHere.delete(orderId)) return;
     if (await repository.makeSagaDue(this.deps.db.orm, orderId, 'CHARGE', this.deps.clock.now())) this.wake();
   }
 

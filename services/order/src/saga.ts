@@ -39,18 +39,20 @@ export interface OrderDeps {
   /** Wakes the recovery worker (a payment outcome arrived, an event was cancelled). */
   wake(): void;
   /**
-   * Orders whose payment outcome a saga of this instance applied: the outcome's event, when this
-   * instance consumes it, has nothing left to wake (bounded; another instance simply checks).
+   * Orders whose charge a saga of this instance is being answered, or was: the payment's event,
+   * when this instance consumes it, has nothing to wake — the saga goes on with the answer it
+   * has (bounded; another instance, or an order left PENDING, is woken through the database; an
+   * outcome that overtakes its own PENDING answer is found by the worker's next pass instead).
    */
-  appliedPayments: Set<string>;
+  chargesAnsweredHere: Set<string>;
 }
 
-/** Beyond this many, the applied-payment memory starts again (it only saves a statement). */
-const MAX_APPLIED_PAYMENTS = 10_000;
+/** Beyond this many, the memory of charges answered here starts again (it only saves statements). */
+const MAX_CHARGES_REMEMBERED = 10_000;
 
-function rememberAppliedPayment(deps: OrderDeps, orderId: string): void {
-  if (deps.appliedPayments.size >= MAX_APPLIED_PAYMENTS) deps.appliedPayments.clear();
-  deps.appliedPayments.add(orderId);
+function rememberChargeHere(deps: OrderDeps, orderId: string): void {
+  if (deps.chargesAnsweredHere.size >= MAX_CHARGES_REMEMBERED) deps.chargesAnsweredHere.clear();
+  deps.chargesAnsweredHere.add(orderId);
 }
 
 /**
@@ -159,11 +161,12 @@ async function fail(
 async function applyPayment(deps: OrderDeps, order: OrderRow, payment: PaymentView): Promise<StepResult> {
   if (payment.status === 'COMPLETED') {
     const result = await record(deps, order, { sagaStep: 'SELL', paymentId: payment.id });
-    rememberAppliedPayment(deps, order.id);
     crashIfAsked(deps, 'after-payment');
     return result;
   }
   if (payment.status === 'PENDING') {
+    // Its outcome arrives later, as an event that must wake this order.
+    deps.chargesAnsweredHere.delete(order.id);
     if (order.paymentId !== payment.id) {
       await repository.advanceSaga(
         deps.db.orm,
@@ -181,7 +184,6 @@ async function applyPayment(deps: OrderDeps, order: OrderRow, payment: PaymentVi
     failureCode: payment.failureCode ?? 'payment_failed',
     failureReason: payment.failureReason ?? 'The payment failed',
   });
-  rememberAppliedPayment(deps, order.id);
   crashIfAsked(deps, 'after-payment-failed');
   return result;
 }
@@ -199,6 +201,7 @@ async function charge(deps: OrderDeps, order: OrderRow, buyer: BuyerInput | unde
     });
   }
   let answer: Awaited<ReturnType<PaymentService['charge']>>;
+  rememberChargeHere(deps, order.id);
   try {
     answer = await deps.payments.charge(
       {
@@ -216,6 +219,7 @@ async function charge(deps: OrderDeps, order: OrderRow, buyer: BuyerInput | unde
       buyer.requestId,
     );
   } catch (error) {
+    deps.chargesAnsweredHere.delete(order.id);
     if (!(error instanceof Unreachable)) throw error;
     // No answer: the charge may or may not have happened. The order fails now (the hold stays,
     // so the buyer can try again) and the saga later asks the payment service, refunding a
