@@ -235,6 +235,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
       'proxies in front allowed to set X-Forwarded-For: addresses/CIDRs, `loopback`, `uniquelocal`… (`true` is refused in production)',
   },
   {
+    name: 'GATEWAY_UPSTREAM_ALLOW_LIST',
+    readBy: 'gateway',
+    default: '—',
+    description:
+      'origins (`http://10.0.0.5:8083`, `http://*.ticket.svc.cluster.local:8083`) an admin route table may name as instances besides the configured `<SERVICE>_SERVICE_URL`s; any other is refused',
+  },
+  {
     name: 'GATEWAY_UPSTREAM_TIMEOUT_MS',
     readBy: 'gateway',
     default: '15000',
