@@ -794,6 +794,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     default: '24',
     description: 'how long a contact read from the user service is kept',
   },
+  {
+    name: 'NOTIFICATION_PUSH_SERVICE_HOSTS',
+    readBy: 'notification',
+    default: 'fcm.googleapis.com, *.push.services.mozilla.com, *.notify.windows.com, *.push.apple.com',
+    description:
+      'hosts a push subscription endpoint may be on (`*.` any subdomain); any other endpoint, and any address literal, is refused, and pushes only connect to public addresses',
+  },
 ];
 
 const BY_NAME = new Map(ENVIRONMENT_VARIABLES.map((variable) => [variable.name, variable]));
