@@ -52,6 +52,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     requiredIn: DEPLOYED,
   },
   {
+    name: 'MANAGEMENT_PORT',
+    readBy: 'all',
+    default: '9464 (0 in test)',
+    description:
+      'port serving GET /metrics of every service in the process (bound on HOST like the service ports, never exposed by the ingress); service ports do not serve /metrics',
+  },
+  {
     name: 'DATA_DIR',
     readBy: 'all',
     default: './data',

@@ -384,9 +384,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return reply.status(result.status === 'UP' ? 200 : 503).send(result);
     });
   }
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
-  );
+  // /metrics is not served here but on the process's management port (management.ts).
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;
