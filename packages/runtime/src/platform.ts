@@ -242,6 +242,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
       host: config.host,
       logger,
     });
+    logger.info({ url: `${management.url}/metrics` }, 'metrics served on the management port');
     stopIfInterrupted();
     await seedIfWanted(options.seed ?? 'first-start', config, infrastructure, started, logger);
     stopIfInterrupted();
