@@ -54,6 +54,8 @@ interface FuzzRequest {
   caller: Caller;
   path: string;
   query: [string, string][];
+  /** Headers a client controls, spoiled: idempotency keys, a queue token, a garbled authorization. */
+  headers: Record<string, string>;
   /** A JSON value sent as application/json, or a raw body with its own content type. */
   body?: { json: unknown } | { raw: string; contentType: string };
 }
@@ -216,6 +218,33 @@ const badId = fc.oneof(
   fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).map(encodeURIComponent),
 );
 
+const badHeaders = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({}) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        'idempotency-key': fc.constantFrom('', ' ', 'k'.repeat(5_000), '../x', '\u00e9t\u00e9', '0'),
+        'queue-token': fc.constantFrom('', 'x', 'a.b.c', 'q'.repeat(5_000)),
+        'if-none-match': fc.constantFrom('*', '"x"', 'W/'),
+        'last-event-id': fc.constantFrom('-1', '99999999999999999999', 'x'),
+        'x-request-id': fc.constantFrom('', '../..', 'r'.repeat(500)),
+        'accept-encoding': fc.constantFrom('gzip;q=NaN', 'br, *;q=0'),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);
+
+const garbledAuthorization = fc.constantFrom(
+  'Bearer',
+  'Bearer ',
+  'Bearer a.b.c',
+  'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+  'Basic YWRtaW46YWRtaW4=',
+  `Bearer ${'x'.repeat(8_000)}`,
+);
+
 const badQueryValue = fc.oneof(
   fc.constantFrom('', '%00', '-1', '0', '1e999', '99999999999999999999', 'NaN', 'true', '%ED%A0%80'),
   fc.constantFrom('a'.repeat(5_000), '2026-13-45T99:99:99Z', '[]', '{}'),
@@ -234,6 +263,10 @@ function requestsFor(method: string, path: string, operation: Operation): fc.Arb
     caller: fc.oneof(
       { weight: 4, arbitrary: fc.constant(needed) },
       { weight: 1, arbitrary: fc.constant('anonymous' as Caller) },
+    ),
+    headers: fc.oneof(
+      { weight: 5, arbitrary: badHeaders },
+      { weight: 1, arbitrary: garbledAuthorization.map((authorization) => ({ authorization })) },
     ),
     path: fc.tuple(...pathNames.map(() => fc.oneof(fc.uuid(), badId))).map((ids) => {
       let index = 0;
@@ -261,14 +294,16 @@ function requestsFor(method: string, path: string, operation: Operation): fc.Arb
 async function send(method: string, request: FuzzRequest) {
   const query = request.query.map(([name, value]) => `${encodeURIComponent(name)}=${value}`).join('&');
   const path = query ? `${request.path}?${query}` : request.path;
-  const token = request.caller === 'anonymous' ? undefined : tokens[request.caller];
+  // A garbled authorization header replaces the caller's token.
+  const token =
+    request.caller === 'anonymous' || request.headers.authorization ? undefined : tokens[request.caller];
   if (request.body && 'raw' in request.body)
     return call(t.gatewayUrl, method, path, {
       token,
       rawBody: request.body.raw,
-      headers: { 'content-type': request.body.contentType },
+      headers: { ...request.headers, 'content-type': request.body.contentType },
     });
-  return call(t.gatewayUrl, method, path, { token, body: request.body?.json });
+  return call(t.gatewayUrl, method, path, { token, body: request.body?.json, headers: request.headers });
 }
 
 /** Operations that end the caller's session go last, so the others still run as who they need. */
