@@ -347,7 +347,7 @@ async function registerProxy(
 function registerRequestLog(app: HttpApp): void {
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    const quiet = path.startsWith('/actuator') || path === '/metrics';
+    const quiet = path.startsWith('/actuator');
     request.log[quiet ? 'debug' : 'info'](
       {
         method: request.method,
