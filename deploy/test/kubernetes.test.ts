@@ -8,6 +8,7 @@ import * as istioNetworking from '@kubernetes-models/istio/networking.istio.io/v
 import * as istioSecurity from '@kubernetes-models/istio/security.istio.io/v1beta1';
 import {
   ConfigError,
+  DEFAULT_MANAGEMENT_PORT,
   DEFAULT_PORTS,
   environmentVariable,
   SERVICE_NAMES,
@@ -138,7 +139,15 @@ describe('the Kubernetes and Istio manifests', () => {
       const [container] = pod.containers;
       expect(container.ports).toEqual([
         { name: 'http', containerPort: DEFAULT_PORTS[name], protocol: 'TCP' },
+        { name: 'metrics', containerPort: DEFAULT_MANAGEMENT_PORT, protocol: 'TCP' },
       ]);
+      // Scraped on the pod's management port; the Service (and so the ingress) carries only http.
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({
+        'prometheus.io/port': String(DEFAULT_MANAGEMENT_PORT),
+        'prometheus.io/path': '/metrics',
+      });
+      const service = ofKind(base, 'Service').find((candidate) => candidate.metadata.name === name);
+      expect(service?.spec.ports.map((port: { name: string }) => port.name)).toEqual(['http']);
       // Ready when its database answers (Redis or Kafka down only degrades it); alive while the
       // process answers, so an outage elsewhere never restarts pods.
       const paths = {

@@ -190,6 +190,8 @@ export async function launchPlatform(options: LaunchOptions): Promise<LaunchedPl
   if (options.mode === 'distributed') return launchDistributed(options, adminLogin);
   const ports: Record<string, string> = {};
   for (const service of SERVICES) ports[`${service}_PORT`] = String(await freePort());
+  // /metrics has its own port (ADR 0030); a free one, so two benches on one machine do not collide.
+  ports.MANAGEMENT_PORT = String(await freePort());
   const env: Record<string, string> = {
     ...LOAD_SETTINGS,
     ...ports,

@@ -94,10 +94,12 @@ start_instance() {
     return 0
   fi
   port_open 127.0.0.1 "$port" && die "services: port 127.0.0.1:$port for $name is taken by another process"
-  log "services: starting $name on 127.0.0.1:$port (log: $log)"
+  log "services: starting $name on 127.0.0.1:$port, /metrics on $((port + 10000)) (log: $log)"
   (
     cd "$REPO_ROOT"
     export "${upper}_PORT=$port"
+    # /metrics of the instance (ADR 0030), 10000 above its service port.
+    export "MANAGEMENT_PORT=$((port + 10000))"
     exec setsid nohup node bin/ticketing.js start --service "$service" >>"$log" 2>&1 </dev/null
   ) &
   echo $! >"$(instance_pidfile "$name")"

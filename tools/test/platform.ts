@@ -49,6 +49,7 @@ export async function startTestPlatform(
       REDIS_URL: inject('redisUrl') ?? '',
       DATABASE_READ_URL: readUrl ? readUrl.toString() : '',
       ...ports,
+      MANAGEMENT_PORT: '0',
       ...options.env,
     },
   });

@@ -30,6 +30,9 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   notification: 8086,
 };
 
+/** The metrics port unless MANAGEMENT_PORT says otherwise (OpenTelemetry's Prometheus exporter port). */
+export const DEFAULT_MANAGEMENT_PORT = 9464;
+
 export type { Environment } from './profiles.js';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -55,6 +58,8 @@ export interface PlatformConfig {
   eventConsumerConcurrency: number;
   logLevel: LogLevel;
   ports: Record<ServiceName, number>;
+  /** Where this process serves /metrics of its services (MANAGEMENT_PORT); never a service port. */
+  managementPort: number;
   /** Base URLs of each service's instances, used by service clients and the gateway. */
   serviceUrls: Record<ServiceName, string[]>;
   /** Shared secret signing internal service tokens; generated on first start in development. */
@@ -197,6 +202,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
       environment === 'test' ? 'warn' : 'info',
     ),
     ports,
+    // Free in tests, where many platforms start side by side on one machine.
+    managementPort: readPort(env, 'MANAGEMENT_PORT', environment === 'test' ? 0 : DEFAULT_MANAGEMENT_PORT),
     serviceUrls,
     internalTokenSecret: readSecret(env, 'INTERNAL_TOKEN_SECRET', 32),
     admin: {

@@ -52,6 +52,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     requiredIn: DEPLOYED,
   },
   {
+    name: 'MANAGEMENT_PORT',
+    readBy: 'all',
+    default: '9464 (0 in test)',
+    description:
+      'port serving GET /metrics of every service in the process (bound on HOST like the service ports, never exposed by the ingress); service ports do not serve /metrics',
+  },
+  {
     name: 'DATA_DIR',
     readBy: 'all',
     default: './data',
@@ -254,6 +261,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     default: 'false',
     description:
       'proxies in front allowed to set X-Forwarded-For: addresses/CIDRs, `loopback`, `uniquelocal`… (`true` is refused in production)',
+  },
+  {
+    name: 'GATEWAY_UPSTREAM_ALLOW_LIST',
+    readBy: 'gateway',
+    default: '—',
+    description:
+      'origins (`http://10.0.0.5:8083`, `http://*.ticket.svc.cluster.local:8083`) an admin route table may name as instances besides the configured `<SERVICE>_SERVICE_URL`s; any other is refused',
   },
   {
     name: 'GATEWAY_UPSTREAM_TIMEOUT_MS',
@@ -807,6 +821,13 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
     readBy: 'notification',
     default: '24',
     description: 'how long a contact read from the user service is kept',
+  },
+  {
+    name: 'NOTIFICATION_PUSH_SERVICE_HOSTS',
+    readBy: 'notification',
+    default: 'fcm.googleapis.com, *.push.services.mozilla.com, *.notify.windows.com, *.push.apple.com',
+    description:
+      'hosts a push subscription endpoint may be on (`*.` any subdomain); any other endpoint, and any address literal, is refused, and pushes only connect to public addresses',
   },
 ];
 

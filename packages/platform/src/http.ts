@@ -23,6 +23,7 @@ import { INTERNAL_TOKEN_HEADER } from './auth.js';
 import { newId } from './clock.js';
 import { isDatabaseUnavailable } from './database/pool.js';
 import { AppError, ForbiddenError, problem, UnauthorizedError, ValidationError } from './errors.js';
+import { MAX_BODY_NESTING, nestsDeeperThan } from './json-nesting.js';
 import type { Logger } from './logger.js';
 import { findUnstorableText } from './storable-text.js';
 import { flushTracing, isTracing } from './tracing.js';
@@ -228,6 +229,16 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   // service, before any schema or handler sees it: otherwise the statement fails and the service
   // answers 500 to an input error. Headers are walked too (Node already refuses NUL in them).
   app.addHook('preValidation', async (request) => {
+    // Only a parsed body can nest (a stream is not walked); checked first, so the walk below is bounded.
+    if (
+      request.body !== null &&
+      typeof request.body === 'object' &&
+      nestsDeeperThan(request.body, MAX_BODY_NESTING)
+    )
+      throw new ValidationError(
+        'body',
+        `body nests objects and arrays more than ${MAX_BODY_NESTING} levels deep`,
+      );
     // A catch-all route's `*` is a path passed on (the gateway's proxy): the service behind names the field.
     const { '*': _passedOn, ...pathParameters } = (request.params ?? {}) as Record<string, unknown>;
     const parts = [
@@ -373,9 +384,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       return reply.status(result.status === 'UP' ? 200 : 503).send(result);
     });
   }
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
-  );
+  // /metrics is not served here but on the process's management port (management.ts).
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

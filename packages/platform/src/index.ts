@@ -23,6 +23,7 @@ export * from './environment-variables.js';
 export * from './errors.js';
 export * from './http.js';
 export * from './logger.js';
+export * from './management.js';
 export * from './periodic-task.js';
 export * from './profiles.js';
 export * from './service.js';

@@ -3,7 +3,7 @@
 // Each start costs about two seconds, so the stories share two starts.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -14,6 +14,7 @@ import {
   socketDirectoryFor,
   startEmbeddedPostgres,
 } from '../src/database/embedded.js';
+import { postgresUserIds } from '../src/database/postgres-user-access.js';
 import { freePort } from '../src/testing/index.js';
 
 /** A logger that keeps what it is told, to see which recovery path ran. */
@@ -109,6 +110,57 @@ describe('startEmbeddedPostgres', () => {
 
     await running.stop();
     running = undefined;
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('as root, a private DATA_DIR (mktemp -d)', () => {
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const directory of made) await rm(directory, { recursive: true, force: true });
+  });
+
+  it("is given to the server's group to enter, and the server starts", async () => {
+    const privateDir = await mkdtemp(join(tmpdir(), 'ticketing-private-'));
+    made.push(privateDir);
+    expect((await stat(privateDir)).mode & 0o777).toBe(0o700);
+    const server = await startEmbeddedPostgres({
+      dataDir: privateDir,
+      port: await freePort(),
+      password: PASSWORD,
+      database: 'ticketing',
+      logger: recordingLogger().logger,
+    });
+    try {
+      expect(await query(server.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await server.stop();
+    }
+    const postgres = await postgresUserIds();
+    const entered = await stat(privateDir);
+    // Only root and the server's group may enter; nobody else gains anything.
+    expect({ mode: entered.mode & 0o777, uid: entered.uid, gid: entered.gid }).toEqual({
+      mode: 0o710,
+      uid: 0,
+      gid: postgres.gid,
+    });
+    expect((await stat(join(privateDir, 'pg'))).uid).toBe(postgres.uid);
+  });
+
+  it('stops with one line naming DATA_DIR when a parent directory is in the way', async () => {
+    const privateParent = await mkdtemp(join(tmpdir(), 'ticketing-private-parent-'));
+    made.push(privateParent);
+    const start = startEmbeddedPostgres({
+      dataDir: join(privateParent, 'data'),
+      port: await freePort(),
+      password: PASSWORD,
+      database: 'ticketing',
+      logger: recordingLogger().logger,
+    });
+    await expect(start).rejects.toThrow(
+      `DATA_DIR must be a directory the embedded PostgreSQL (user postgres) can reach; it cannot enter ${privateParent}: choose a DATA_DIR outside it or run chmod o+x ${privateParent}`,
+    );
+    // The parent was not the platform's to change.
+    expect((await stat(privateParent)).mode & 0o777).toBe(0o700);
   });
 });
 

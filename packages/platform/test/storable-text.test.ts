@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { INTERNAL_TOKEN_HEADER, InternalTokens } from '../src/auth.js';
 import { createDatabase, type Database } from '../src/database/pool.js';
 import { createHttpApp, type HttpApp } from '../src/http.js';
+import { MAX_BODY_NESTING, nestsDeeperThan } from '../src/json-nesting.js';
 import { createLogger } from '../src/logger.js';
 import { findUnstorableText } from '../src/storable-text.js';
 import { createTestDatabase } from '../src/testing/index.js';
@@ -121,6 +122,14 @@ describe('text PostgreSQL cannot store', () => {
       headers,
     });
     expect(found.json()).toEqual({ found: 1 });
+  });
+
+  it('is looked for only in a body that nests a sane depth: a deeper one is a 400, not a stack overflow', async () => {
+    const deep = `{"name":"Ada","details":{"tags":${'['.repeat(5_000)}${']'.repeat(5_000)}}}`;
+    expectRefused(await post(deep), 'body');
+    expect(nestsDeeperThan(JSON.parse(deep), MAX_BODY_NESTING)).toBe(true);
+    expect(nestsDeeperThan({ a: [{ b: [1, { c: 'd' }] }] }, 5)).toBe(false);
+    expect(nestsDeeperThan({ a: [{ b: [1, { c: {} }] }] }, 5)).toBe(true);
   });
 
   it('is found by the walker wherever it is, and only there', () => {

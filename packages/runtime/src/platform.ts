@@ -12,6 +12,7 @@ import {
   isDeployed,
   type Logger,
   loadConfig,
+  type ManagementServer,
   OutboxRelay,
   type PlatformConfig,
   type RunningService,
@@ -21,6 +22,7 @@ import {
   type ServiceContext,
   type ServiceModule,
   type ServiceName,
+  startManagementServer,
   systemClock,
   unknownVariables,
 } from '@ticketing/platform';
@@ -61,6 +63,8 @@ export interface Platform {
   services: Map<ServiceName, StartedService>;
   /** Base URL of a running service. */
   url(service: ServiceName): string;
+  /** Base URL of the management listener: GET /metrics of every service of this process. */
+  managementUrl: string;
   stop(): Promise<void>;
 }
 
@@ -160,8 +164,13 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
   const infrastructure = await createInfrastructure(config, logger, options.shared);
   const started = new Map<ServiceName, StartedService>();
   const clients = new Map<string, ServiceClient>();
+  let management: ManagementServer | undefined;
 
   const stop = async () => {
+    await management
+      ?.close()
+      .catch((error) => logger.warn({ err: error }, 'closing the management port failed'));
+    management = undefined;
     // Kafka consumers stop first: a message arriving for a service whose pool is already
     // closed would fail its handler until dead-lettered. Unread and uncommitted messages
     // wait in Kafka for the next start.
@@ -227,6 +236,14 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
       await running.startWorkers?.();
     }
     stopIfInterrupted();
+    management = await startManagementServer({
+      registries: () => [...started.values()].map((service) => service.running.app.metrics),
+      port: config.managementPort,
+      host: config.host,
+      logger,
+    });
+    logger.info({ url: `${management.url}/metrics` }, 'metrics served on the management port');
+    stopIfInterrupted();
     await seedIfWanted(options.seed ?? 'first-start', config, infrastructure, started, logger);
     stopIfInterrupted();
   } catch (error) {
@@ -243,6 +260,7 @@ export async function startPlatform(options: StartOptions = {}): Promise<Platfor
       if (!entry) throw new Error(`the ${service} service is not running in this process`);
       return entry.url;
     },
+    managementUrl: management!.url,
     stop,
   };
 }

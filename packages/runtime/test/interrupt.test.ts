@@ -52,6 +52,7 @@ it('stops the embedded PostgreSQL when interrupted during the first start', {
         EMBEDDED_POSTGRES_PORT: String(await freePort()),
         LOG_LEVEL: 'info',
         NODE_ENV: 'development',
+        MANAGEMENT_PORT: '0',
         ...ports,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

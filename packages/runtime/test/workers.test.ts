@@ -126,6 +126,7 @@ beforeAll(async () => {
         ADMIN_EMAIL: 'workers-admin@example.com',
         ADMIN_PASSWORD: ADMIN.password,
         TICKET_LIVE_COALESCE_MS: '100',
+        MANAGEMENT_PORT: '0',
         ...ports,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

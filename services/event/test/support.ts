@@ -330,7 +330,7 @@ export async function metric(
   name: string,
   labels: Record<string, string>,
 ): Promise<number> {
-  const response = await call(platform.t.platform.url('event'), 'GET', '/metrics');
+  const response = await call(platform.t.platform.managementUrl, 'GET', '/metrics');
   for (const line of String(response.body).split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     const matches = Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));

@@ -32,6 +32,7 @@ import { lookupRoute } from './route-table.js';
 import { type RouteTableInForce, RouteTableStore } from './route-table-store.js';
 import { registerAdminRoutes } from './routes.js';
 import { ROUTABLE_SERVICES, ROUTE_METHODS, type RouteRule } from './schema.js';
+import { UpstreamAllowList } from './upstream-allow-list.js';
 import { circuitOf, UpstreamRegistry } from './upstreams.js';
 import { registerWebApp } from './web-app.js';
 
@@ -72,6 +73,7 @@ export async function buildGateway(
     clock: context.clock,
     logger: context.logger.child({ service: 'gateway' }),
     pollIntervalMs: settings.routeTablePollMs,
+    allowList: new UpstreamAllowList(() => context.config.serviceUrls, settings.upstreamAllowList),
     defaults: options.defaultRoutes,
   });
   await routeTable.start();
@@ -345,7 +347,7 @@ async function registerProxy(
 function registerRequestLog(app: HttpApp): void {
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    const quiet = path.startsWith('/actuator') || path === '/metrics';
+    const quiet = path.startsWith('/actuator');
     request.log[quiet ? 'debug' : 'info'](
       {
         method: request.method,

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type Environment, readChoice, readInteger } from '@ticketing/platform';
+import { parseUpstreamPattern, type UpstreamPattern } from './upstream-allow-list.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -47,6 +48,8 @@ export interface GatewayConfig {
   };
   /** `undefined` when the class is switched off (`RATE_LIMIT_<CLASS>=off`). */
   rateLimits: Record<RateLimitClass, RateLimitPolicy | undefined>;
+  /** Instances a route table may name besides the configured ones (GATEWAY_UPSTREAM_ALLOW_LIST). */
+  upstreamAllowList: UpstreamPattern[];
   /** How often an instance checks the database for a route table changed by another instance. */
   routeTablePollMs: number;
   /** The built web app; served when the directory exists. */
@@ -104,6 +107,21 @@ function readOrigins(env: Env, name: string): string[] | '*' {
       );
     }
     return origin;
+  });
+}
+
+function readUpstreamAllowList(env: Env, name: string): UpstreamPattern[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [];
+  return raw.split(',').map((part) => {
+    const pattern = parseUpstreamPattern(part.trim());
+    if (!pattern)
+      throw new ConfigError(
+        name,
+        'a comma-separated list of origins like http://10.0.0.5:8083 or http://*.ticket.svc.cluster.local:8083',
+        raw,
+      );
+    return pattern;
   });
 }
 
@@ -183,6 +201,7 @@ export function readGatewayConfig(env: Env, environment: Environment): GatewayCo
       // Asking for one's place: the stream is the way to follow it; polling faster than every 2 s is refused.
       'queue-poll': readRateLimit(env, 'RATE_LIMIT_QUEUE_POLL', perMinute(30), 'client'),
     },
+    upstreamAllowList: readUpstreamAllowList(env, 'GATEWAY_UPSTREAM_ALLOW_LIST'),
     routeTablePollMs: readInteger(env, 'GATEWAY_ROUTE_TABLE_POLL_MS', 5_000, 50, 600_000),
     webDir: resolve(present(env, 'GATEWAY_WEB_DIR') ?? DEFAULT_WEB_DIR),
   };

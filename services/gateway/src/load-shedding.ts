@@ -1,8 +1,8 @@
 // Sheds load at the edge before it queues inside: while the event loop lags (requests are
 // already waiting for the CPU), a new request is answered 503 `overloaded` with Retry-After at
 // once, for the price of a header check, instead of joining a queue that ends in pool timeouts
-// (`database_unavailable`) and 5xx for everyone. Health, metrics and live streams already open
-// are never shed. @fastify/under-pressure measures the lag.
+// (`database_unavailable`) and 5xx for everyone. Health and live streams already open are never
+// shed (metrics are on the management port, which sheds nothing). @fastify/under-pressure measures the lag.
 import underPressure from '@fastify/under-pressure';
 import { type HttpApp, ServiceUnavailableError } from '@ticketing/platform';
 import { Counter } from 'prom-client';
@@ -12,7 +12,7 @@ const SAMPLE_INTERVAL_MS = 500;
 /** What a shed client is told to wait. */
 const RETRY_AFTER_SECONDS = 1;
 
-const NEVER_SHED = ['/actuator', '/metrics'];
+const NEVER_SHED = ['/actuator'];
 
 export class OverloadedError extends ServiceUnavailableError {
   constructor(lagMs: number) {

@@ -8,6 +8,7 @@ import * as repository from './repository.js';
 import { type CompiledRoute, compileRoutes, DEFAULT_ROUTES, validateRouteTable } from './route-table.js';
 import type { RouteRule, RouteTableView, Upstreams } from './schema.js';
 import type { RouteTableRow } from './tables.js';
+import type { UpstreamAllowList } from './upstream-allow-list.js';
 
 export const ROUTE_TABLE_CHANNEL = 'gateway:route-table';
 
@@ -22,6 +23,8 @@ export interface RouteTableStoreDeps {
   clock: Clock;
   logger: Logger;
   pollIntervalMs: number;
+  /** Which instances a table may send a service's requests to. */
+  allowList: UpstreamAllowList;
   /** The table written on first start, and again whenever the code's defaults change. */
   defaults?: RouteRule[];
 }
@@ -114,6 +117,7 @@ export class RouteTableStore {
     origin: 'admin' | 'defaults' = 'admin',
   ): Promise<RouteTableView> {
     validateRouteTable(change);
+    this.deps.allowList.check(change.upstreams);
     compileRoutes(change.routes);
     const row = await this.deps.db.transaction(async (tx) => {
       await repository.lockRouteTableWriters(tx);
@@ -183,7 +187,15 @@ export class RouteTableStore {
       );
       return;
     }
-    this.inForce = { view: toView(row), compiled };
+    // A stored instance no longer allowed (the allow-list or the configuration changed since) gets
+    // nothing: its service goes back to its configured instances.
+    const { allowed, refused } = this.deps.allowList.allowedPart(row.upstreams);
+    if (refused.length > 0)
+      this.deps.logger.error(
+        { version: row.version, services: refused },
+        'stored route table names instances that are not allowed; using the configured ones for these services',
+      );
+    this.inForce = { view: { ...toView(row), upstreams: allowed }, compiled };
     for (const listener of this.listeners) listener(this.inForce);
   }
 }

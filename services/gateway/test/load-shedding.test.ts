@@ -75,7 +75,7 @@ describe('load shedding at the edge', () => {
         interval: 200,
       })
       .toBe(200);
-    const metrics = await call(t.gatewayUrl, 'GET', '/metrics');
+    const metrics = await call(t.platform.managementUrl, 'GET', '/metrics');
     expect(String(metrics.body)).toMatch(/gateway_shed_requests_total\{[^}]*\} [1-9]/);
   });
 });

@@ -29,6 +29,8 @@ beforeAll(async () => {
       INTERNAL_TOKEN_SECRET,
       EVENT_SERVICE_URL: events[0]!.url,
       TICKET_SERVICE_URL: tickets[0]!.url,
+      // The second ticket instance is not configured: the table may name it because it is allowed.
+      GATEWAY_UPSTREAM_ALLOW_LIST: tickets[1]!.url,
       GATEWAY_HEALTH_CHECK_INTERVAL_MS: '200',
     },
   });
@@ -128,6 +130,27 @@ describe('the route table', () => {
     expect(rows.map((row) => Number(row.version))).toEqual(
       [1, 2].map((offset) => before.body.version + offset - 1),
     );
+  });
+
+  it('sends no request to an instance that is neither configured nor allowed, and names the field', async () => {
+    const before = await readTable();
+    for (const [service, url] of [
+      ['ticket', 'http://169.254.169.254'],
+      ['ticket', 'https://attacker.example.com'],
+      // A configured instance of another service is not one of this service's.
+      ['ticket', events[0]!.url],
+      ['event', tickets[1]!.url.replace('127.0.0.1', 'localhost')],
+    ] as const) {
+      const answer = await putTable(
+        listingMovedToTickets({
+          upstreams: { [service]: [(service === 'ticket' ? tickets : events)[0]!.url, url] },
+        }),
+      );
+      expectProblem(answer, 400, 'invalid_route_table');
+      expect(answer.body.field).toBe(`upstreams.${service}.1`);
+      expect(answer.body.detail).toContain('GATEWAY_UPSTREAM_ALLOW_LIST');
+    }
+    expect((await readTable()).body.version).toBe(before.body.version);
   });
 
   it('answers 405 with Allow when the table routes a path for other methods only', async () => {

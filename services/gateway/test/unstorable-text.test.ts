@@ -262,3 +262,50 @@ describe('every operation of the public API', () => {
     expect((await call(t.gatewayUrl, 'GET', '/api/v1/orders', { token })).status).toBe(200);
   });
 });
+
+describe('a client provoking 400s on purpose', () => {
+  const circuitsOf = async (service: string) => {
+    const upstreams = await call(t.gatewayUrl, 'GET', '/api/v1/gateway/upstreams', { token });
+    expect(upstreams.status).toBe(200);
+    const pool = upstreams.body.services.find((entry: { service: string }) => entry.service === service);
+    return [pool.circuit, ...pool.instances.map((instance: { circuit: string }) => instance.circuit)];
+  };
+
+  it.each([
+    {
+      service: 'event',
+      // Refused by the event service itself (a NUL in a query the gateway refuses before passing on).
+      provoke: () => call(t.gatewayUrl, 'GET', '/api/v1/events?limit=100000'),
+      field: 'limit',
+      // Its routes, answered by the service itself (a 404 is an answer, a 503 circuit_open is not).
+      routes: [
+        ['GET', '/api/v1/events', 200],
+        ['GET', '/api/v1/events/00000000-0000-4000-8000-000000000000', 404],
+      ],
+    },
+    {
+      service: 'user',
+      provoke: () =>
+        call(t.gatewayUrl, 'POST', '/api/v1/auth/login', {
+          body: { username: BAD_TEXTS.nul, password: 'x' },
+        }),
+      field: 'username',
+      routes: [
+        ['GET', '/api/v1/users/me', 200],
+        ['GET', '/.well-known/jwks.json', 200],
+      ],
+    },
+  ] as const)(
+    'leaves the $service service breaker closed and its routes answering after twenty in a row',
+    async ({ service, provoke, field, routes }) => {
+      // Twenty: twice the volume after which failures would open the circuit (GATEWAY_BREAKER_VOLUME_THRESHOLD).
+      for (let i = 0; i < 20; i++) expectRefused(await provoke(), field, `request ${i + 1}`);
+      expect(await circuitsOf(service)).toEqual(expect.arrayContaining(['closed']));
+      expect((await circuitsOf(service)).filter((circuit) => circuit !== 'closed')).toEqual([]);
+      for (const [method, path, status] of routes) {
+        const answer = await call(t.gatewayUrl, method, path, { token });
+        expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body)}`).toBe(status);
+      }
+    },
+  );
+});

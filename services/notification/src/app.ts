@@ -34,6 +34,8 @@ export interface NotificationServiceDeps {
   senders: Senders;
   templates: TemplateDeps;
   mailOutbox: MailOutboxDeps;
+  /** Hosts a push subscription's endpoint may be on. */
+  pushServiceHosts: readonly string[];
   onQueued(): void;
 }
 
@@ -129,6 +131,7 @@ export async function buildNotificationService(context: ServiceContext): Promise
     senders,
     templates,
     mailOutbox: { db: context.db, email: senders.email },
+    pushServiceHosts: settings.pushServiceHosts,
     onQueued,
   };
   registerRoutes(app, deps);

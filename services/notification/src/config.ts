@@ -10,6 +10,7 @@ import {
   readUrl,
   requireInDeployment,
 } from '@ticketing/platform';
+import { BROWSER_PUSH_SERVICE_HOSTS, PUSH_SERVICE_HOST_PATTERN } from './push-endpoints.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -65,6 +66,21 @@ export interface NotificationServiceConfig {
   reminderIntervalMs: number;
   /** A contact read from the user service is read again after this long (NOTIFICATION_CONTACT_TTL_HOURS). */
   contactTtlHours: number;
+  /** Hosts a push subscription's endpoint may be on (NOTIFICATION_PUSH_SERVICE_HOSTS). */
+  pushServiceHosts: string[];
+}
+
+function readPushServiceHosts(env: Env, name: string): string[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [...BROWSER_PUSH_SERVICE_HOSTS];
+  const hosts = raw.split(',').map((part) => part.trim().toLowerCase());
+  if (hosts.some((host) => !PUSH_SERVICE_HOST_PATTERN.test(host)))
+    throw new ConfigError(
+      name,
+      'a comma-separated list of host names like fcm.googleapis.com or *.push.apple.com',
+      raw,
+    );
+  return hosts;
 }
 
 function present(env: Env, name: string): string | undefined {
@@ -144,5 +160,6 @@ export function notificationServiceConfig(
     reminderLeadHours: readInteger(env, 'NOTIFICATION_REMINDER_LEAD_HOURS', 24, 1, 24 * 30),
     reminderIntervalMs: readInteger(env, 'NOTIFICATION_REMINDER_INTERVAL_MS', 60_000, 10, 86_400_000),
     contactTtlHours: readInteger(env, 'NOTIFICATION_CONTACT_TTL_HOURS', 24, 0, 24 * 365),
+    pushServiceHosts: readPushServiceHosts(env, 'NOTIFICATION_PUSH_SERVICE_HOSTS'),
   };
 }

@@ -97,6 +97,17 @@ export class PushSubscriptionNotFoundError extends NotFoundError {
   }
 }
 
+/** The endpoint is another account's browser subscription: it is never moved silently. */
+export class PushSubscriptionTakenError extends ConflictError {
+  constructor() {
+    super(
+      "This browser's push subscription belongs to another account; unsubscribe it there, or subscribe again to get a new endpoint",
+      'push_subscription_taken',
+      { field: 'endpoint' },
+    );
+  }
+}
+
 export class MailOutboxDisabledError extends ConflictError {
   constructor() {
     super(

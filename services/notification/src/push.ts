@@ -1,14 +1,36 @@
 // Web Push with VAPID (the web-push package): one encrypted message per browser the user
 // subscribed; subscriptions the push service reports gone (404/410) are dropped. Without VAPID
-// keys, push messages are written to the log.
+// keys, push messages are written to the log. Connections go only to public addresses, whatever
+// a push service's name resolves to (push-endpoints.ts).
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { Agent } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Logger } from '@ticketing/platform';
 import webpush from 'web-push';
 import { DeliveryError, type OutgoingPush, type PushDelivered, type PushSender } from './channels.js';
 import type { VapidConfig } from './config.js';
+import { isPublicAddress } from './push-endpoints.js';
+
+/** A resolver that drops private, loopback and link-local answers, and fails when none is left. */
+export const lookupPublicOnly: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    const usable = error ? [] : addresses.filter((entry) => isPublicAddress(entry.address));
+    if (usable.length === 0) {
+      const refused = Object.assign(
+        error ?? new Error(`${hostname} resolves to no public address; push is not sent there`),
+        { code: error ? (error as NodeJS.ErrnoException).code : 'ENOTPUBLIC' },
+      );
+      return callback(refused, '', 0);
+    }
+    if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, usable);
+    return callback(null, usable[0]!.address, usable[0]!.family);
+  });
+};
 
 export class WebPushSender implements PushSender {
   readonly mode = 'web-push' as const;
   readonly publicKey: string;
+  private readonly agent = new Agent({ keepAlive: true, lookup: lookupPublicOnly });
 
   constructor(private readonly vapid: VapidConfig) {
     this.publicKey = vapid.publicKey;
@@ -30,6 +52,7 @@ export class WebPushSender implements PushSender {
           vapidDetails: this.vapid,
           TTL: 86_400,
           timeout: 10_000,
+          agent: this.agent,
         });
         delivered++;
       } catch (error) {

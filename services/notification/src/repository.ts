@@ -213,19 +213,21 @@ export async function lockPreferencesOfUser(tx: Executor, userId: string): Promi
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`notifications:preferences:${userId}`}))`);
 }
 
-export async function upsertPushSubscription(
+/** Inserts the subscription or renews its keys; undefined when the endpoint belongs to another user. */
+export async function upsertPushSubscriptionOfUser(
   db: Executor,
   subscription: PushSubscriptionRow,
-): Promise<PushSubscriptionRow> {
+): Promise<PushSubscriptionRow | undefined> {
   const [row] = await db
     .insert(pushSubscriptions)
     .values(subscription)
     .onConflictDoUpdate({
       target: pushSubscriptions.endpoint,
-      set: { userId: subscription.userId, p256dh: subscription.p256dh, auth: subscription.auth },
+      set: { p256dh: subscription.p256dh, auth: subscription.auth },
+      setWhere: eq(pushSubscriptions.userId, subscription.userId),
     })
     .returning();
-  return row!;
+  return row;
 }
 
 export async function deletePushSubscription(db: Executor, id: string, userId: string): Promise<boolean> {

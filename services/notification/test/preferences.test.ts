@@ -56,6 +56,8 @@ beforeAll(async () => {
       SMS_ACCOUNT_SID: 'AC_test_account',
       SMS_AUTH_TOKEN: 'test-auth-token',
       SMS_FROM: '+15005550006',
+      // The browsers of these stories subscribe at a made-up push service.
+      NOTIFICATION_PUSH_SERVICE_HOSTS: 'push.example.com,*.push.example.net',
     },
   });
   admin = await adminToken(t);
@@ -247,5 +249,61 @@ describe('sending by the chosen channels', { timeout: 90_000 }, () => {
           .length === 2,
     );
     expect(later.filter((n) => n.channel === 'push')).toHaveLength(1);
+  });
+});
+
+describe('push subscriptions', () => {
+  const keys = {
+    p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+    auth: 'tBHItJI5svbpez7KI4CCXg',
+  };
+  const subscribe = (token: string, endpoint: string, auth = keys.auth) =>
+    call(t.gatewayUrl, 'POST', '/api/v1/notifications/push/subscriptions', {
+      token,
+      body: { endpoint, keys: { ...keys, auth } },
+    });
+
+  it('are refused, naming the endpoint, anywhere but on a push service', async () => {
+    const { tokens } = await registerAndLogin(t.gatewayUrl);
+    for (const endpoint of [
+      'https://169.254.169.254/latest/meta-data/',
+      'https://[fd00::1]/send/x',
+      'https://10.0.0.5/send/x',
+      'https://localhost/send/x',
+      'https://metadata.google.internal/computeMetadata/v1/',
+      'https://push.example.com:8443/send/x',
+      'https://user:secret@push.example.com/send/x',
+      'https://push.example.com.attacker.test/send/x',
+      'http://push.example.com/send/x',
+    ]) {
+      const answer = await subscribe(tokens.accessToken, endpoint);
+      expect(answer.status, endpoint).toBe(400);
+      expect(String(answer.headers['content-type'])).toContain('application/problem+json');
+      expect(answer.body.field, endpoint).toBe('endpoint');
+    }
+    const allowed = await subscribe(tokens.accessToken, `https://eu.push.example.net/send/${newId()}`);
+    expect(allowed.status, JSON.stringify(allowed.body)).toBe(201);
+  });
+
+  it("never move from one account to another: someone else's endpoint is a 409, one's own is renewed", async () => {
+    const owner = await registerAndLogin(t.gatewayUrl);
+    const other = await registerAndLogin(t.gatewayUrl);
+    const endpoint = `https://push.example.com/send/${newId()}`;
+    const first = await subscribe(owner.tokens.accessToken, endpoint);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+
+    const taken = await subscribe(other.tokens.accessToken, endpoint, 'AnotherAuthSecret');
+    expect(taken.status, JSON.stringify(taken.body)).toBe(409);
+    expect(taken.body).toMatchObject({ code: 'push_subscription_taken', field: 'endpoint' });
+
+    const renewed = await subscribe(owner.tokens.accessToken, endpoint, 'RenewedAuthSecret');
+    expect(renewed.status, JSON.stringify(renewed.body)).toBe(201);
+    expect(renewed.body.id).toBe(first.body.id);
+    const { rows } = await t.platform.services
+      .get('notification')!
+      .db.pool.query('SELECT user_id, auth FROM notifications.push_subscriptions WHERE endpoint = $1', [
+        endpoint,
+      ]);
+    expect(rows).toEqual([{ user_id: owner.user.id, auth: 'RenewedAuthSecret' }]);
   });
 });

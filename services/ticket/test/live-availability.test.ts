@@ -85,7 +85,7 @@ async function openStream(baseUrl: string, eventId: string) {
 }
 
 async function gauge(name: string): Promise<number> {
-  const metrics = await call(t.ticketUrl, 'GET', '/metrics');
+  const metrics = await call(t.platform.managementUrl, 'GET', '/metrics');
   const line = String(metrics.body)
     .split('\n')
     .find((candidate) => candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `));

@@ -197,9 +197,12 @@ describe('the service behind the gateway', () => {
     expect(health.body).toMatchObject({ status: 'UP', components: { db: { status: 'UP' } } });
     const userHealth = await call(t.platform.url('user'), 'GET', '/actuator/health/db');
     expect(userHealth.body.status).toBe('UP');
-    const metrics = await call(t.platform.url('user'), 'GET', '/metrics');
+    const metrics = await call(t.platform.managementUrl, 'GET', '/metrics');
     expect(metrics.body).toContain('http_request_duration_seconds_bucket');
     expect(metrics.body).toContain('user_logins_total');
+    // Only on the management port: not on the service's own port, nor through the gateway.
+    expect((await call(t.platform.url('user'), 'GET', '/metrics')).status).toBe(404);
+    expect((await call(t.gatewayUrl, 'GET', '/metrics')).status).toBe(404);
     const openapi = await call(t.platform.url('user'), 'GET', '/openapi.json');
     expect(Object.keys(openapi.body.paths)).toEqual(
       expect.arrayContaining([

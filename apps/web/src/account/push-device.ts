@@ -102,12 +102,28 @@ export async function turnPushOn(userId: string, publicKey: string): Promise<voi
       `This browser could not set up push messages (${(error as Error).message || 'no reason given'}).`,
     );
   }
-  const json = subscription.toJSON();
-  const body: PushSubscriptionInput = {
-    endpoint: subscription.endpoint,
-    keys: { p256dh: json.keys?.p256dh ?? '', auth: json.keys?.auth ?? '' },
+  const register = (current: PushSubscription) => {
+    const json = current.toJSON();
+    const body: PushSubscriptionInput = {
+      endpoint: current.endpoint,
+      keys: { p256dh: json.keys?.p256dh ?? '', auth: json.keys?.auth ?? '' },
+    };
+    return api.subscribePush(body);
   };
-  const saved = await api.subscribePush(body);
+  let saved: Awaited<ReturnType<typeof register>>;
+  try {
+    saved = await register(subscription);
+  } catch (error) {
+    // 409: this browser's subscription was registered by another account that used it before.
+    // The platform never moves it; a fresh subscription (a new endpoint) is this account's own.
+    if ((error as { status?: number }).status !== 409) throw error;
+    await subscription.unsubscribe();
+    subscription = await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: applicationServerKey(publicKey),
+    });
+    saved = await register(subscription);
+  }
   localStorage.setItem(storageKey(userId), JSON.stringify({ id: saved.id, endpoint: saved.endpoint }));
 }
 

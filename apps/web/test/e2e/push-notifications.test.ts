@@ -81,6 +81,8 @@ describe.skipIf(!browserTestsEnabled)('web app: push notifications on this devic
           VAPID_PUBLIC_KEY: vapid.publicKey,
           VAPID_PRIVATE_KEY: vapid.privateKey,
           VAPID_SUBJECT: 'mailto:ops@example.com',
+          // The stand-in push service below hands out endpoints on this host.
+          NOTIFICATION_PUSH_SERVICE_HOSTS: 'push.example.test',
         },
       }),
       launchChromium(),

