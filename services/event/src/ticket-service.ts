@@ -42,73 +42,43 @@ export function ticketServiceOver(
   client: () => ServiceClient,
   timeouts: { inventoryMs: number; availabilityMs: number },
 ): TicketService {
+  /** An idempotent PUT to the ticket service; its answer, or a domain error when there is none. */
+  const put = async (path: string, body: unknown, requestId: string | undefined) => {
+    try {
+      return await client().call<{ detail?: string } | undefined>({
+        method: 'PUT',
+        path,
+        body,
+        idempotent: true,
+        requestId,
+        timeoutMs: timeouts.inventoryMs,
+      });
+    } catch (error) {
+      if (error instanceof AppError && error.status === 503)
+        throw new TicketServiceUnavailableError(error.message);
+      throw error;
+    }
+  };
+  const refused = (response: ServiceResponse<{ detail?: string } | undefined>) =>
+    new TicketServiceRejectedError(response.status, response.body?.detail ?? `status ${response.status}`);
+
   return {
     async createInventory(eventId, inventory, requestId) {
-      let response: ServiceResponse<{ detail?: string } | undefined>;
-      try {
-        response = await client().call<{ detail?: string } | undefined>({
-          method: 'PUT',
-          path: `/api/v1/internal/inventory/${eventId}`,
-          body: inventory,
-          idempotent: true,
-          requestId,
-          timeoutMs: timeouts.inventoryMs,
-        });
-      } catch (error) {
-        if (error instanceof AppError && error.status === 503)
-          throw new TicketServiceUnavailableError(error.message);
-        throw error;
-      }
+      const response = await put(`/api/v1/internal/inventory/${eventId}`, inventory, requestId);
       if (response.status === 200 || response.status === 201) return;
-      const detail = response.body?.detail ?? `status ${response.status}`;
-      if (response.status === 409) throw new InventoryConflictError(detail);
-      throw new TicketServiceRejectedError(response.status, detail);
+      if (response.status === 409)
+        throw new InventoryConflictError(response.body?.detail ?? `status ${response.status}`);
+      throw refused(response);
     },
 
     async configureWaitingRoom(eventId, settings, requestId) {
-      let response: ServiceResponse<{ detail?: string } | undefined>;
-      try {
-        response = await client().call<{ detail?: string } | undefined>({
-          method: 'PUT',
-          path: `/api/v1/internal/waiting-rooms/${eventId}`,
-          body: settings,
-          idempotent: true,
-          requestId,
-          timeoutMs: timeouts.inventoryMs,
-        });
-      } catch (error) {
-        if (error instanceof AppError && error.status === 503)
-          throw new TicketServiceUnavailableError(error.message);
-        throw error;
-      }
-      if (response.status !== 200)
-        throw new TicketServiceRejectedError(
-          response.status,
-          response.body?.detail ?? `status ${response.status}`,
-        );
+      const response = await put(`/api/v1/internal/waiting-rooms/${eventId}`, settings, requestId);
+      if (response.status !== 200) throw refused(response);
     },
 
     async setDoor(eventId, door, requestId) {
-      let response: ServiceResponse<{ detail?: string } | undefined>;
-      try {
-        response = await client().call<{ detail?: string } | undefined>({
-          method: 'PUT',
-          path: `/api/v1/internal/inventory/${eventId}/door`,
-          body: door,
-          idempotent: true,
-          requestId,
-          timeoutMs: timeouts.inventoryMs,
-        });
-      } catch (error) {
-        if (error instanceof AppError && error.status === 503)
-          throw new TicketServiceUnavailableError(error.message);
-        throw error;
-      }
-      if (response.status !== 204)
-        throw new TicketServiceRejectedError(
-          response.status,
-          response.body?.detail ?? `status ${response.status}`,
-        );
+      const response = await put(`/api/v1/internal/inventory/${eventId}/door`, door, requestId);
+      if (response.status !== 204) throw refused(response);
     },
 
     async assignDoorStaff(organizer, staffId) {
