@@ -183,7 +183,11 @@ describe.skipIf(!brokers)('the Kafka transport', () => {
     expect(await pendingInOutbox(schema)).toEqual([]);
   });
 
-  it('loses nothing and applies nothing twice when a consumer is restarted mid-stream', async () => {
+  // Its waits add up to 50 s: on a busy machine the second consumer may join only after the
+  // group gives up on the first one (its 10 s session), then rebalances.
+  it('loses nothing and applies nothing twice when a consumer is restarted mid-stream', {
+    timeout: 90_000,
+  }, async () => {
     const schema = await freshSchema();
     const topicPrefix = prefix();
     const handled: string[] = [];
