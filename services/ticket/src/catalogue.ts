@@ -19,6 +19,12 @@ const INVENTORY_TTL_MS = 2_000;
 /** More events than this on one instance: start again rather than grow without bound. */
 const MAX_EVENTS = 10_000;
 
+/** What reads an event's tickets with their names and currency needs. */
+export interface CatalogueDeps {
+  db: Database;
+  catalogue: TicketCatalogue;
+}
+
 export class TicketCatalogue {
   private readonly types = new Map<string, Promise<TicketTypeRow[]>>();
   private readonly inventories = new Map<string, { row: Promise<InventoryRow | undefined>; until: number }>();

@@ -3,16 +3,13 @@
 // it), which a scanner verifies offline with the public key; rendered as a QR code for its owner.
 import { randomUUID } from 'node:crypto';
 import type { SoldTicket } from '@ticketing/contracts';
-import type { Database } from '@ticketing/platform';
 import { CompactSign, compactVerify, decodeProtectedHeader, type JWK } from 'jose';
 import QRCode from 'qrcode';
-import type { TicketCatalogue } from './catalogue.js';
+import type { CatalogueDeps } from './catalogue.js';
 import { ForgedTicketCodeError, MalformedTicketCodeError, TicketNotFoundError } from './errors.js';
 import { toHeldTicket, typeNamesOf } from './holds.js';
 import * as repository from './repository.js';
 import { ALGORITHM, type ServiceSigningKeys } from './signing-keys.js';
-
-type CatalogueDeps = { db: Database; catalogue: TicketCatalogue };
 
 const CODE_TYPE = 'ticket+jws';
 

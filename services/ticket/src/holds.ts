@@ -5,7 +5,7 @@
 import type { CreateHoldBody, HeldTicket, HoldView } from '@ticketing/contracts';
 import { appendToOutbox, type Clock, type Database, type Executor, newId } from '@ticketing/platform';
 import { changesOf } from './availability.js';
-import type { TicketCatalogue } from './catalogue.js';
+import type { CatalogueDeps, TicketCatalogue } from './catalogue.js';
 import type { QueueSettings } from './config.js';
 import {
   EventCancelledError,
@@ -419,11 +419,7 @@ async function explainShortfall(
 }
 
 /** The hold as its owner sees it; another user's hold does not exist for them. */
-export async function getHold(
-  deps: { db: Database; catalogue: TicketCatalogue },
-  holdId: string,
-  ownerId?: string,
-): Promise<HoldView> {
+export async function getHold(deps: CatalogueDeps, holdId: string, ownerId?: string): Promise<HoldView> {
   const hold = await repository.findHold(deps.db.orm, holdId);
   if (!hold || (ownerId !== undefined && hold.userId !== ownerId)) throw new HoldNotFoundError();
   const [tickets, types] = await Promise.all([
@@ -438,7 +434,7 @@ export async function getHold(
 }
 
 export async function listActiveHolds(
-  deps: { db: Database; catalogue: TicketCatalogue },
+  deps: CatalogueDeps,
   userId: string,
   eventId: string | undefined,
 ): Promise<HoldView[]> {
