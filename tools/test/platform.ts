@@ -65,3 +65,14 @@ export async function startTestPlatform(
 }
 
 export const TEST_ADMIN = { username: 'admin', password: 'admin-password-for-tests-1' };
+
+/** Every rate limit off: for stories that send many requests from one address on purpose. */
+export const RATE_LIMITS_OFF: Record<string, string> = {
+  RATE_LIMIT_AUTH: 'off',
+  RATE_LIMIT_BROWSE: 'off',
+  RATE_LIMIT_DEFAULT: 'off',
+  RATE_LIMIT_HOLDS: 'off',
+  RATE_LIMIT_ORDERS: 'off',
+  RATE_LIMIT_QUEUE_JOIN: 'off',
+  RATE_LIMIT_QUEUE_POLL: 'off',
+};

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../../tools/test/http.js';
-import { startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';
+import { RATE_LIMITS_OFF, startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';
 import { eventBody } from '../../event/test/support.js';
 import { expectInvariantsHold } from '../../order/test/support.js';
 import { compileRoutes, lookupRoute } from '../src/route-table.js';
@@ -70,17 +70,7 @@ let document: Document;
 let routes: ReturnType<typeof compileRoutes>;
 
 beforeAll(async () => {
-  t = await startTestPlatform({
-    env: {
-      RATE_LIMIT_AUTH: 'off',
-      RATE_LIMIT_BROWSE: 'off',
-      RATE_LIMIT_DEFAULT: 'off',
-      RATE_LIMIT_HOLDS: 'off',
-      RATE_LIMIT_ORDERS: 'off',
-      RATE_LIMIT_QUEUE_JOIN: 'off',
-      RATE_LIMIT_QUEUE_POLL: 'off',
-    },
-  });
+  t = await startTestPlatform({ env: RATE_LIMITS_OFF });
   tokens.admin = (await loginAsAdmin(t.gatewayUrl)).accessToken;
   const buyer = await registerAndLogin(t.gatewayUrl);
   tokens.buyer = buyer.tokens.accessToken;

@@ -5,24 +5,14 @@
 // into 500s and open circuits (a NUL in `?q=`, in a login, in a profile's names, ...).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type JsonResponse } from '../../../tools/test/http.js';
-import { startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';
+import { RATE_LIMITS_OFF, startTestPlatform, type TestPlatform } from '../../../tools/test/platform.js';
 import { loginAsAdmin } from './support.js';
 
 let t: TestPlatform;
 let token: string;
 
 beforeAll(async () => {
-  t = await startTestPlatform({
-    env: {
-      RATE_LIMIT_AUTH: 'off',
-      RATE_LIMIT_BROWSE: 'off',
-      RATE_LIMIT_DEFAULT: 'off',
-      RATE_LIMIT_HOLDS: 'off',
-      RATE_LIMIT_ORDERS: 'off',
-      RATE_LIMIT_QUEUE_JOIN: 'off',
-      RATE_LIMIT_QUEUE_POLL: 'off',
-    },
-  });
+  t = await startTestPlatform({ env: RATE_LIMITS_OFF });
   token = (await loginAsAdmin(t.gatewayUrl)).accessToken;
 }, 180_000);
 afterAll(() => t?.stop());

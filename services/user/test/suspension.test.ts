@@ -20,6 +20,22 @@ const reactivate = (userId: string, token = admin.accessToken) =>
 const tryLogin = (username: string, password: string) =>
   call(t.gatewayUrl, 'POST', '/api/v1/auth/login', { body: { username, password } });
 
+/** The session's access token is refused at once, and its refresh token too. */
+async function expectSessionEnded(tokens: { accessToken: string; refreshToken: string }) {
+  expectProblem(
+    await call(t.gatewayUrl, 'GET', '/api/v1/users/me', { token: tokens.accessToken }),
+    401,
+    'token_revoked',
+  );
+  expectProblem(
+    await call(t.gatewayUrl, 'POST', '/api/v1/auth/refresh', {
+      body: { refreshToken: tokens.refreshToken },
+    }),
+    401,
+    'refresh_token_revoked',
+  );
+}
+
 describe('suspending an account', () => {
   it('ends its sessions and access tokens at once, and login says the account is suspended', async () => {
     const { account, user, tokens } = await registerAndLogin(t.gatewayUrl);
@@ -27,18 +43,7 @@ describe('suspending an account', () => {
     expect(suspended.status, JSON.stringify(suspended.body)).toBe(200);
     expect(suspended.body).toMatchObject({ id: user.id, status: 'DISABLED' });
 
-    expectProblem(
-      await call(t.gatewayUrl, 'GET', '/api/v1/users/me', { token: tokens.accessToken }),
-      401,
-      'token_revoked',
-    );
-    expectProblem(
-      await call(t.gatewayUrl, 'POST', '/api/v1/auth/refresh', {
-        body: { refreshToken: tokens.refreshToken },
-      }),
-      401,
-      'refresh_token_revoked',
-    );
+    await expectSessionEnded(tokens);
     const refused = await tryLogin(account.username, account.password);
     expectProblem(refused, 403, 'account_disabled');
     expect(refused.body.detail).toContain('suspended');
@@ -60,18 +65,7 @@ describe('suspending an account', () => {
     expect((await call(t.gatewayUrl, 'GET', '/api/v1/users/me', { token: again.accessToken })).status).toBe(
       200,
     );
-    expectProblem(
-      await call(t.gatewayUrl, 'GET', '/api/v1/users/me', { token: tokens.accessToken }),
-      401,
-      'token_revoked',
-    );
-    expectProblem(
-      await call(t.gatewayUrl, 'POST', '/api/v1/auth/refresh', {
-        body: { refreshToken: tokens.refreshToken },
-      }),
-      401,
-      'refresh_token_revoked',
-    );
+    await expectSessionEnded(tokens);
   });
 
   it('refuses an admin suspending themselves, an unknown user and a malformed id', async () => {
