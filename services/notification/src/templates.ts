@@ -30,8 +30,9 @@ export interface TemplateDeps {
 }
 
 /**
- * Stored templates as delivery last read them, for a few seconds: an edit on this instance is
- * seen by the next message, on another instance within TEMPLATE_REREAD_MS.
+ * Stored templates as delivery last read them, for a few seconds of real time (not the platform's
+ * clock, which tests move): an edit on this instance is seen by the next message, on another
+ * instance within TEMPLATE_REREAD_MS.
  */
 export class RecentTemplates {
   private readonly known = new Map<string, { content: Promise<TemplateContent>; until: number }>();
@@ -165,7 +166,7 @@ export function previewTemplate(
  * falls back to English, a type without one (never written) to the default.
  */
 export function findTemplateContent(deps: TemplateDeps, key: TemplateKey): Promise<TemplateContent> {
-  return deps.recent.get(key, deps.clock.now().getTime(), async () => {
+  return deps.recent.get(key, performance.now(), async () => {
     const row =
       (await repository.findTemplate(deps.db.orm, key)) ??
       (await repository.findTemplate(deps.db.orm, { ...key, locale: 'en' }));

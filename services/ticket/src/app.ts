@@ -59,7 +59,7 @@ export async function buildTicketService(context: ServiceContext): Promise<Runni
   });
   deps = {
     db: context.db,
-    catalogue: new TicketCatalogue(context.db, context.clock),
+    catalogue: new TicketCatalogue(context.db),
     clock: context.clock,
     live,
     signer,
